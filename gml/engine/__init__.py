@@ -1,0 +1,3 @@
+from .runner import build_runner
+
+__all__ = ['build_runner']

@@ -1,0 +1,1 @@
+from . import distill, nas, pruning  # noqa: F401

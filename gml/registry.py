@@ -1,0 +1,152 @@
+"""gml's registries: children of mmengine's roots, with scope ``gml``.
+
+Configs name a class by ``type='X'`` (looked up in gml, then mmengine, then
+the model zoos), or with an explicit scope: ``type='gml.X'``,
+``type='mmpretrain.X'``, ``type='mmdet.X'``, and the legacy ``type='mmcls.X'``
+that configs written for the old toolbox use (mmcls became mmpretrain).
+"""
+from typing import Any, Optional
+
+from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
+from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
+from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
+from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
+from mmengine.registry import \
+    WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
+from mmengine.registry import DefaultScope, Registry
+
+#: scopes written in old configs, and the scope that replaced them.
+LEGACY_SCOPES = {'mmcls': 'mmpretrain'}
+#: zoos searched, in order, for a type that gml and mmengine lack.
+FALLBACK_SCOPES = ('mmpretrain', 'mmdet')
+
+
+def resolve_scope(scope: Optional[str]) -> Optional[str]:
+    """Map a legacy scope name to the package that replaced it."""
+    return LEGACY_SCOPES.get(scope, scope)
+
+
+class GMLRegistry(Registry):
+    """A registry that understands legacy scopes and falls back to the zoos.
+
+    An unknown key raises ``KeyError`` naming the key and every scope that
+    was searched (mmengine's callers all turn a miss into a KeyError anyway,
+    only with less to go on); ``key in registry`` stays a plain test.
+    """
+
+    def get(self, key: str) -> Any:
+        scope, real_key = self.split_scope_key(key)
+        if scope in LEGACY_SCOPES:
+            obj = super().get(f'{resolve_scope(scope)}.{real_key}')
+        else:
+            obj = super().get(key)
+        if obj is None and scope is None:
+            for zoo in FALLBACK_SCOPES:
+                obj = self._get_from_zoo(zoo, real_key)
+                if obj is not None:
+                    break
+        if obj is None:
+            raise KeyError(
+                f'{key!r} is not registered in the {self.name!r} registry; '
+                f'searched scopes: {", ".join(self.searched_scopes(key))}')
+        return obj
+
+    def __contains__(self, key: str) -> bool:
+        try:
+            return self.get(key) is not None
+        except KeyError:
+            return False
+
+    def _get_from_zoo(self, zoo: str, key: str) -> Any:
+        try:
+            return super().get(f'{zoo}.{key}')
+        except (ImportError, KeyError):  # zoo not installed, or lacks key
+            return None
+
+    def searched_scopes(self, key: str) -> list:
+        scope, _ = self.split_scope_key(key)
+        if scope is not None:
+            return [resolve_scope(scope)]
+        chain, reg = [], self
+        while reg is not None:
+            chain.append(reg.scope)
+            reg = reg.parent
+        return chain + list(FALLBACK_SCOPES)
+
+    def build(self, cfg, *args, **kwargs) -> Any:
+        from gml.utils.scopes import normalize_scopes
+        cfg = normalize_scopes(cfg, self)
+        with _default_scope('gml'):
+            return super().build(cfg, *args, **kwargs)
+
+
+class _default_scope:
+    """Enter ``scope`` as default scope unless one is already current."""
+
+    def __init__(self, scope: str):
+        self.scope = scope
+        self._ctx = None
+
+    def __enter__(self):
+        if DefaultScope.get_current_instance() is None:
+            self._ctx = DefaultScope.overwrite_default_scope(self.scope)
+            self._ctx.__enter__()
+
+    def __exit__(self, *exc):
+        if self._ctx is not None:
+            self._ctx.__exit__(*exc)
+
+
+def _child(name: str, parent: Registry, *locations: str) -> GMLRegistry:
+    return GMLRegistry(
+        name, parent=parent, scope='gml', locations=list(locations))
+
+
+# mmengine's roots, extended by gml
+RUNNERS = _child('runner', MMENGINE_RUNNERS, 'gml.engine')
+LOOPS = _child('loop', MMENGINE_LOOPS, 'gml.engine')
+HOOKS = _child('hook', MMENGINE_HOOKS, 'gml.engine')
+DATASETS = _child('dataset', MMENGINE_DATASETS, 'gml.datasets')
+DATA_SAMPLERS = _child('data sampler', MMENGINE_DATA_SAMPLERS, 'gml.datasets')
+TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS, 'gml.datasets')
+MODELS = _child('model', MMENGINE_MODELS, 'gml.models')
+MODEL_WRAPPERS = _child('model_wrapper', MMENGINE_MODEL_WRAPPERS, 'gml.models')
+WEIGHT_INITIALIZERS = _child('weight initializer',
+                             MMENGINE_WEIGHT_INITIALIZERS, 'gml.models')
+OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS, 'gml.engine')
+OPTIM_WRAPPERS = _child('optim_wrapper', MMENGINE_OPTIM_WRAPPERS, 'gml.engine')
+OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
+                                    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
+                                    'gml.engine')
+PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS,
+                          'gml.engine')
+METRICS = _child('metric', MMENGINE_METRICS, 'gml.evaluation')
+EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR, 'gml.evaluation')
+TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS, 'gml.models')
+VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS, 'gml.visualization')
+VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS, 'gml.visualization')
+LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS, 'gml.engine')
+
+# gml's own kinds of model parts. They are names for MODELS itself, not
+# child registries: mmengine resolves the default scope to the first registry
+# of that scope in the tree, so a second 'gml' registry under MODELS would
+# never be searched when a config is built under default_scope='gml'.
+MUTABLES = MODELS
+MUTATORS = MODELS
+DISTILLERS = MODELS
+CONNECTORS = MODELS

@@ -1,0 +1,77 @@
+"""Make model configs build under the right OpenMMLab scope.
+
+A dict ``type='mmpretrain.ImageClassifier'`` only names where its own class
+lives; the sub-configs it builds (``type='LinearClsHead'``...) are looked up
+in the *default* scope. ``normalize_scopes`` rewrites such a dict to
+``_scope_='mmpretrain', type='ImageClassifier'`` so mmengine switches scope
+while building it and its children, exactly as a hand-written ``_scope_``
+would. ``mmcls`` (the old toolbox's scope) becomes ``mmpretrain``.
+
+Unscoped model types that gml and mmengine lack (``type='YOLOV3'`` in a
+config inherited from mmdet) get the scope of the zoo that registers them,
+so their children resolve in that zoo too.
+"""
+import copy
+from typing import Any, Optional
+
+from mmengine.registry import Registry
+
+ZOO_SCOPES = ('mmpretrain', 'mmdet')
+
+
+def _scope_of(registry: Registry, key: str) -> Optional[str]:
+    """The zoo scope owning ``key`` when gml/mmengine do not, else None."""
+    from gml.registry import FALLBACK_SCOPES
+    reg = registry
+    while reg is not None:
+        if key in reg._module_dict:
+            return None
+        reg = reg.parent
+    for zoo in FALLBACK_SCOPES:
+        try:
+            if Registry.get(registry, f'{zoo}.{key}') is not None:
+                return zoo
+        except (ImportError, KeyError):
+            continue
+    return None
+
+
+def _normalize(node: Any, registry: Optional[Registry], scope: str) -> Any:
+    from gml.registry import resolve_scope
+    if isinstance(node, (list, tuple)):
+        return type(node)(_normalize(v, registry, scope) for v in node)
+    if not isinstance(node, dict):
+        return node
+    node_type = node.get('type')
+    if isinstance(node_type, str) and '_scope_' not in node:
+        prefix, key = Registry.split_scope_key(node_type)
+        prefix = resolve_scope(prefix)
+        if prefix in ZOO_SCOPES:
+            node['_scope_'], node['type'] = prefix, key
+        elif prefix is None and scope == 'gml' and registry is not None:
+            zoo = _scope_of(registry, key)
+            if zoo is not None:
+                node['_scope_'] = zoo
+    if isinstance(node.get('_scope_'), str):
+        node['_scope_'] = resolve_scope(node['_scope_'])
+        scope = node['_scope_']
+    elif isinstance(node_type, str) and node_type.startswith('gml.'):
+        scope = 'gml'
+    for k, v in node.items():
+        if k not in ('type', '_scope_'):
+            node[k] = _normalize(v, registry, scope)
+    return node
+
+
+def normalize_scopes(cfg: Any,
+                     registry: Optional[Registry] = None,
+                     scope: str = 'gml') -> Any:
+    """Return a copy of ``cfg`` with scope prefixes turned into ``_scope_``.
+
+    Args:
+        cfg: a config dict (or list of them).
+        registry: when given, unscoped types missing from gml/mmengine are
+            looked up in the zoos of this registry's kind (e.g. MODELS).
+        scope: the scope the config is built under.
+    """
+    return _normalize(copy.deepcopy(cfg), registry, scope)

@@ -1,0 +1,48 @@
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Subprocesses (tools/*.py, search-run jobs) import this checkout's gml.
+os.environ['PYTHONPATH'] = os.pathsep.join(
+    p for p in (ROOT, os.environ.get('PYTHONPATH')) if p)
+os.environ.setdefault('OMP_NUM_THREADS', '2')
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+
+def slurm_available():
+    """(ok, reason): Slurm usable when srun exists and sinfo answers."""
+    if shutil.which('srun') is None or shutil.which('sinfo') is None:
+        return False, 'no Slurm on PATH (srun/sinfo); .ci/run starts one'
+    try:
+        out = subprocess.run(['sinfo', '-h', '-o', '%P %a'], timeout=10,
+                             capture_output=True, text=True)
+    except subprocess.TimeoutExpired:
+        return False, 'sinfo timed out: slurmctld not responding'
+    if out.returncode != 0 or not out.stdout.strip():
+        return False, f'sinfo failed: {out.stderr.strip()[:200]}'
+    return True, ''
+
+
+def pytest_collection_modifyitems(config, items):
+    ok, reason = slurm_available()
+    if ok:
+        return
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        if 'slurm' in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope='session')
+def repo_root():
+    return ROOT
+
+
+@pytest.fixture(scope='session')
+def python_exe():
+    return sys.executable
