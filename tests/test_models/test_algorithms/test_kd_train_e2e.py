@@ -1,0 +1,81 @@
+"""Teacher -> connector pre-training -> distillation -> test -> export,
+through tools/train.py and tools/test.py, as users run them (1 epoch each)."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import gml  # noqa: F401  (allow-lists mmengine's checkpoint classes)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+CLS = 'configs/kd/factor_transfer/classification'
+# 1 epoch of 96 images, validation on 64: the flow is tested, not accuracy
+SMALL = ['train_dataloader.dataset.indices=96',
+         'val_dataloader.dataset.indices=64',
+         'test_dataloader.dataset.indices=64']
+ONE_EPOCH = ['--cfg-options', 'train_cfg.max_epochs=1',
+             'default_hooks.logger.interval=1'] + SMALL
+# the 10-epoch schedule's cosine part starts after epoch 1: keep it valid
+ONE_EPOCH_COSINE = ONE_EPOCH + ['param_scheduler.1.end=2']
+
+
+def tool(*args, env=None):
+    env = dict(os.environ, OMP_NUM_THREADS='1', **(env or {}))
+    out = subprocess.run([sys.executable, *args], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_two_stage_factor_transfer_with_the_tools(tmp_path):
+    teacher, pre, dist = (str(tmp_path / d) for d in ('t', 'pre', 'dist'))
+    tool('tools/train.py', f'{CLS}/resnet18_digits_teacher.py',
+         '--work-dir', teacher, *ONE_EPOCH_COSINE)
+    # the old toolbox's names: latest.pth is resolved via last_checkpoint
+    assert not osp.exists(osp.join(teacher, 'latest.pth'))
+    env = dict(TEACHER_WORK_DIR=teacher)
+    log = tool('tools/train.py',
+               f'{CLS}/ftloss_resnet18x4_digits_teacher_r18_layer2_pretrain.py',
+               '--work-dir', pre, *ONE_EPOCH, env=env)
+    assert 'pretrain stage' in log
+    assert f'teacher loaded from {teacher}/epoch_1.pth' in log
+    assert 'layer2_FTdis.loss_pretrain' in log
+
+    log = tool('tools/train.py',
+               f'{CLS}/ftloss_resnet18x4_digits_teacher_r18_layer2_train.py',
+               '--work-dir', dist, *ONE_EPOCH_COSINE,
+               env=dict(env, PRETRAIN_WORK_DIR=pre))
+    assert 'distill stage' in log
+    assert ('loaded heads.layer2_FTdis.tea_connector from '
+            f'{pre}/epoch_1.pth') in log
+    ckpt = torch.load(osp.join(dist, 'epoch_1.pth'), map_location='cpu')
+    keys = ckpt['state_dict']
+    assert not any('distiller.teacher.' in k for k in keys)
+    pre_keys = torch.load(osp.join(pre, 'epoch_1.pth'),
+                          map_location='cpu')['state_dict']
+    k = 'distiller.heads.layer2_FTdis.tea_connector.encoder.0.0.weight'
+    assert torch.equal(keys[k], pre_keys[k])  # frozen after loading
+
+    # testing needs neither the teacher nor the pre-training run
+    metrics = str(tmp_path / 'metrics.json')
+    tool('tools/test.py',
+         f'{CLS}/ftloss_resnet18x4_digits_teacher_r18_layer2_train.py',
+         osp.join(dist, 'epoch_1.pth'), '--work-dir', str(tmp_path / 'test'),
+         '--out', metrics, '--cfg-options', *SMALL)
+    acc = json.load(open(metrics))['accuracy/top1']
+    assert 0 <= acc <= 100
+
+    # the exported student is a plain classifier checkpoint, same accuracy
+    exported = str(tmp_path / 'student.pth')
+    tool('tools/kd/export_student.py', osp.join(dist, 'epoch_1.pth'),
+         exported)
+    tool('tools/test.py', f'{CLS}/resnet18x4_digits_student.py', exported,
+         '--work-dir', str(tmp_path / 'test2'), '--out', metrics,
+         '--cfg-options', *SMALL)
+    assert json.load(open(metrics))['accuracy/top1'] == pytest.approx(acc)
