@@ -8,6 +8,7 @@ toolbox's convention). mmengine >= 0.8 writes ``epoch_N.pth`` plus a
 import os.path as osp
 import re
 
+_REMOTE = ('http://', 'https://')
 _UNEXPANDED = re.compile(r'\$\{([A-Za-z_][A-Za-z0-9_]*)\}')
 
 
@@ -21,8 +22,8 @@ def resolve_checkpoint(path: str, key: str) -> str:
             f'{key}={path!r}: environment variable {unset.group(1)} is not '
             f'set; export {unset.group(1)}=<work dir of the previous stage> '
             f'or pass --cfg-options {key}=<checkpoint>')
-    if osp.isfile(path):
-        return path
+    if osp.isfile(path) or path.startswith(_REMOTE):
+        return path  # mmengine downloads URLs (and caches them)
     if osp.basename(path) != 'latest.pth':
         raise FileNotFoundError(f'{key}: checkpoint {path!r} does not exist')
     work_dir = osp.dirname(path)
