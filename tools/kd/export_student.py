@@ -21,7 +21,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not osp.isfile(args.checkpoint):
         fail(f'checkpoint {args.checkpoint!r} does not exist')
-    import gml  # noqa: F401  (allow-lists mmengine's checkpoint classes)
+    import gml.registry  # noqa: F401  (allow-lists mmengine checkpoint classes)
     from gml.models.algorithms.distill.export import export_student
     try:
         n = export_student(args.checkpoint, args.out)

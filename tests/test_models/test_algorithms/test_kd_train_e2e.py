@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-import gml  # noqa: F401  (allow-lists mmengine's checkpoint classes)
+import gml.registry  # noqa: F401  (allow-lists mmengine checkpoint classes)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -79,3 +79,39 @@ def test_two_stage_factor_transfer_with_the_tools(tmp_path):
          '--work-dir', str(tmp_path / 'test2'), '--out', metrics,
          '--cfg-options', *SMALL)
     assert json.load(open(metrics))['accuracy/top1'] == pytest.approx(acc)
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+def test_distillation_with_meal_on_slurm_two_tasks(tmp_path):
+    """Stage 2 through tools/slurm_train.sh: 2 CPU tasks, DDP over gloo."""
+    from gml.registry import MODELS
+    from gml.utils.config import load_config
+    pre_cfg = f'{CLS}/ftloss_resnet18x4_digits_teacher_r18_layer2_pretrain.py'
+    algo = MODELS.build(load_config(osp.join(ROOT, pre_cfg)).model)
+    # stand-ins for the teacher and stage-1 runs, as mmengine lays them out
+    for name, state in (('t', algo.distiller.teacher.state_dict()),
+                        ('pre', algo.state_dict())):
+        os.makedirs(tmp_path / name)
+        torch.save({'state_dict': state}, tmp_path / name / 'epoch_1.pth')
+        (tmp_path / name / 'last_checkpoint').write_text(
+            str(tmp_path / name / 'epoch_1.pth'))
+    dist = str(tmp_path / 'dist')
+    env = dict(os.environ, OMP_NUM_THREADS='1', GPUS='2', GPUS_PER_NODE='0',
+               CPUS_PER_TASK='1', PYTHON=sys.executable,
+               TEACHER_WORK_DIR=str(tmp_path / 't'),
+               PRETRAIN_WORK_DIR=str(tmp_path / 'pre'))
+    out = subprocess.run(
+        ['sh', 'tools/slurm_train.sh', 'debug', 'gml_kd_test',
+         pre_cfg.replace('_pretrain.py', '_train.py'), dist,
+         *ONE_EPOCH_COSINE, 'algorithm.distiller.use_meal=True'],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, log[-3000:]
+    assert 'Distributed launcher: slurm' in log
+    assert 'loaded heads.layer2_FTdis.tea_connector' in log
+    assert 'layer2_FTdis.loss_meal' in log
+    keys = torch.load(osp.join(dist, 'epoch_1.pth'),
+                      map_location='cpu')['state_dict']
+    assert any(k.startswith('distiller.meal.') for k in keys)
+    assert not any('distiller.teacher.' in k for k in keys)
