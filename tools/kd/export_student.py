@@ -21,7 +21,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not osp.isfile(args.checkpoint):
         fail(f'checkpoint {args.checkpoint!r} does not exist')
-    import gml.registry  # noqa: F401  (allow-lists mmengine checkpoint classes)
+    # gml.registry allow-lists mmengine's checkpoint classes for torch.load
+    import gml.registry  # noqa: F401
     from gml.models.algorithms.distill.export import export_student
     try:
         n = export_student(args.checkpoint, args.out)

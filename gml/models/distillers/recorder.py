@@ -7,7 +7,8 @@ import torch
 import torch.nn as nn
 
 
-def find_module(model: nn.Module, path: str, owner: str = 'model') -> nn.Module:
+def find_module(model: nn.Module, path: str,
+                owner: str = 'model') -> nn.Module:
     """``model``'s submodule at dotted ``path``; a miss lists near names."""
     names = [n for n, _ in model.named_modules() if n]
     if path in names:

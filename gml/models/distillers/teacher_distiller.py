@@ -20,9 +20,10 @@ def _check_entries(distill_cfg) -> List[dict]:
     if isinstance(distill_cfg, dict):
         distill_cfg = [distill_cfg]
     if not isinstance(distill_cfg, (list, tuple)) or not distill_cfg:
-        raise ValueError('TeacherDistiller: distill_cfg must be a non-empty '
-                         'list of dict(student_module=..., teacher_module=..., '
-                         f'head=...), got {distill_cfg!r}')
+        raise ValueError(
+            'TeacherDistiller: distill_cfg must be a non-empty list of '
+            'dict(student_module=..., teacher_module=..., head=...), '
+            f'got {distill_cfg!r}')
     for i, entry in enumerate(distill_cfg):
         if not isinstance(entry, dict):
             raise ValueError(f'TeacherDistiller: distill_cfg[{i}] must be a '

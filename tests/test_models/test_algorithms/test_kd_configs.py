@@ -81,8 +81,8 @@ def test_documented_snippet_builds_and_computes_losses(tmp_path,
     (PRETRAIN, 'pretrain', ['layer2_FTdis']),
     (PRETRAIN.replace('_pretrain.py', '_train.py'), 'distill',
      ['layer2_FTdis']),
-    (osp.join(ROOT, 'configs/kd/logits_kd/kd_resnet18x4_digits_teacher_r18.py'),
-     'distill', ['logits_KD']),
+    (osp.join(ROOT, 'configs/kd/logits_kd/'
+              'kd_resnet18x4_digits_teacher_r18.py'), 'distill', ['logits_KD']),
 ])
 def test_classification_configs_build(config, stage, heads):
     algo = MODELS.build(load_config(config).model)

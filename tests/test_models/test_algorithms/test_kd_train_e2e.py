@@ -40,9 +40,9 @@ def test_two_stage_factor_transfer_with_the_tools(tmp_path):
     # the old toolbox's names: latest.pth is resolved via last_checkpoint
     assert not osp.exists(osp.join(teacher, 'latest.pth'))
     env = dict(TEACHER_WORK_DIR=teacher)
-    log = tool('tools/train.py',
-               f'{CLS}/ftloss_resnet18x4_digits_teacher_r18_layer2_pretrain.py',
-               '--work-dir', pre, *ONE_EPOCH, env=env)
+    pre_cfg = f'{CLS}/ftloss_resnet18x4_digits_teacher_r18_layer2_pretrain.py'
+    log = tool('tools/train.py', pre_cfg, '--work-dir', pre, *ONE_EPOCH,
+               env=env)
     assert 'pretrain stage' in log
     assert f'teacher loaded from {teacher}/epoch_1.pth' in log
     assert 'layer2_FTdis.loss_pretrain' in log

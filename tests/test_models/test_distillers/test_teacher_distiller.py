@@ -73,8 +73,9 @@ def test_teacher_ckpt_loads_and_mismatch_is_named(tmp_path):
     d = distiller([kd_entry()],
                   teacher_ckpt=str(tmp_path / 'latest.pth'))
     d.init_weights()
-    for a, b in zip(src.state_dict().values(), d.teacher.state_dict().values()):
-        assert torch.equal(a, b)
+    loaded = d.teacher.state_dict()
+    for k, v in src.state_dict().items():
+        assert torch.equal(v, loaded[k]), k
     other = MODELS.build(tiny_classifier(2))
     torch.save({'state_dict': other.state_dict()}, tmp_path / 'small.pth')
     d = distiller([kd_entry()], teacher_ckpt=str(tmp_path / 'small.pth'))
