@@ -176,3 +176,28 @@ def test_pretrained_without_connector_weights_is_an_error(tmp_path):
     algo = build([ft_entry()], pretrained='${PRETRAIN_WORK_DIR}/latest.pth')
     with pytest.raises(FileNotFoundError, match='PRETRAIN_WORK_DIR'):
         algo.init_weights()
+
+
+def test_export_student_keeps_only_the_student(tmp_path):
+    from gml.models.algorithms.distill.export import (export_student,
+                                                      student_checkpoint)
+    algo = build([ft_entry(pretrain=False)], use_meal=True)
+    _save_run(algo, tmp_path)
+    out = tmp_path / 'student.pth'
+    n = export_student(str(tmp_path / 'epoch_2.pth'), str(out))
+    state = torch.load(out, map_location='cpu')['state_dict']
+    assert n == len(state) == len(algo.student.state_dict())
+    fresh = MODELS.build(algorithm_cfg([kd_entry()])['model'])
+    assert not fresh.load_state_dict(state, strict=True).missing_keys
+    with pytest.raises(KeyError, match='no `student.\\*` weights'):
+        student_checkpoint({'state_dict': fresh.state_dict()})
+
+
+def test_export_tool_reports_a_missing_file(tmp_path, capsys):
+    sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(
+        osp.dirname(osp.abspath(__file__))))), 'tools', 'kd'))
+    import export_student
+    with pytest.raises(SystemExit) as e:
+        export_student.main([str(tmp_path / 'nope.pth'), 'out.pth'])
+    assert e.value.code == 2
+    assert 'nope.pth' in capsys.readouterr().err
