@@ -1,16 +1,9 @@
 """gml: an OpenMMLab-style toolbox for model compression and AutoML."""
 from .version import __version__
 
-try:
-    from .utils.checkpoint import allow_mmengine_checkpoint_globals
-except ImportError:
-    # No torch/mmengine: light tools (gml.hpo drives any training script)
-    # still import; nothing here could load a checkpoint anyway.
-    pass
-else:
-    # torch >= 2.6 loads checkpoints with weights_only=True, which rejects
-    # the mmengine objects a Runner stores (its message hub); allow-list
-    # exactly those.
-    allow_mmengine_checkpoint_globals()
+# `import gml` stays light (no torch/mmengine) so tools such as gml.hpo, which
+# drive any training script, start fast. The checkpoint allow-list for
+# torch >= 2.6 is installed by gml.registry, which every gml build imports
+# (mmengine imports `<scope>.registry` for default_scope='gml').
 
 __all__ = ['__version__']

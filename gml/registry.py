@@ -150,3 +150,10 @@ MUTABLES = MODELS
 MUTATORS = MODELS
 DISTILLERS = MODELS
 CONNECTORS = MODELS
+
+# torch >= 2.6 loads checkpoints with weights_only=True, which rejects the
+# mmengine objects a Runner stores (its message hub); allow-list exactly those
+# (moved here from gml/__init__ so `import gml` needs no torch).
+from .utils.checkpoint import allow_mmengine_checkpoint_globals  # noqa: E402
+
+allow_mmengine_checkpoint_globals()
