@@ -16,6 +16,7 @@ search:                         # optional; defaults below
   seed: null
   population_size: 8            # evolution: jobs per generation
   poll_interval: 0.2            # seconds between looks at running jobs
+  sync_reports: false           # early_stop: report() waits for the verdict
 launcher:
   type: local                   # local | sbatch
   sbatch_args: []               # e.g. ['-p', 'pat_dev', '--gres', 'gpu:1']
@@ -36,7 +37,7 @@ PRUNERS = ('none', 'hyperband', 'asha', 'median')
 LAUNCHERS = ('local', 'sbatch')
 _SEARCH_KEYS = ('type', 'max_jobs', 'concurrency', 'reward_attribute', 'mode',
                 'reward_reduce', 'early_stop', 'constraints', 'seed',
-                'poll_interval', 'population_size')
+                'poll_interval', 'population_size', 'sync_reports')
 
 
 @dataclass
@@ -55,6 +56,7 @@ class SearchConfig:
     seed: Optional[int] = None
     poll_interval: float = 0.2
     population_size: int = 8
+    sync_reports: bool = False
     launcher: str = 'local'
     sbatch_args: List[str] = field(default_factory=list)
 
@@ -136,6 +138,11 @@ def _parse_search(search, cfg):
             cfg.poll_interval <= 0:
         raise SearchError('search.poll_interval: expected seconds > 0')
     cfg.population_size = _positive_int(search, 'population_size', 8)
+    if cfg.population_size < 2:
+        raise SearchError('search.population_size: expected an int >= 2')
+    cfg.sync_reports = search.get('sync_reports', False)
+    if not isinstance(cfg.sync_reports, bool):
+        raise SearchError('search.sync_reports: expected true or false')
     cfg.reward_attribute = search.get('reward_attribute')
     if cfg.reward_attribute is not None and not isinstance(
             cfg.reward_attribute, str):

@@ -15,6 +15,8 @@ from typing import Dict, Optional
 
 from .config import SearchConfig
 from .launchers import LOST, build_launcher, _proc_start_ticks, pid_alive
+from .fileio import atomic_write_text
+from .report import ACK_FILE
 from .rewards import read_history, reward
 from .schedulers import constraint_values, open_study, running_trial
 from .store import TERMINAL, Job, Task, now, populate_job_dir
@@ -127,6 +129,8 @@ class Controller:
                 if self._should_prune(job, info, history):
                     self.launcher.kill(job, info)
                     self.finish(job, 'pruned', history, code=None)
+                elif self.cfg.sync_reports:
+                    self._acknowledge(job, history)
                 continue
             status = 'finished' if code == 0 else (
                 'lost' if code == LOST else 'error')
@@ -141,6 +145,13 @@ class Controller:
         for step in fresh:
             trial.report(series[step], step)
         return bool(fresh) and trial.should_prune()
+
+    def _acknowledge(self, job, history) -> None:
+        # Lets a job waiting in report() (sync_reports) go on training.
+        steps = [s for series in history.values() for s in series]
+        if steps:
+            atomic_write_text(os.path.join(job.path, ACK_FILE),
+                              f'{max(steps)}\n')
 
     def finish(self, job: Job, status: str, history, code: Optional[int]):
         """Record the job's end, then tell the study (order matters for

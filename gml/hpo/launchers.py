@@ -13,7 +13,7 @@ import time
 from typing import Optional
 
 from .errors import SearchError
-from .report import ENV_JOB_DIR
+from .report import ENV_JOB_DIR, ENV_SYNC
 
 _SCRIPT = """#!/bin/bash
 # Written by gml.hpo: the job's command, then its exit code for the search.
@@ -34,9 +34,12 @@ def write_job_script(job, command: str) -> str:
     return path
 
 
-def job_env(job) -> dict:
+def job_env(job, sync_timeout: float = 0) -> dict:
     env = dict(os.environ)
     env[ENV_JOB_DIR] = job.path
+    env.pop(ENV_SYNC, None)
+    if sync_timeout:
+        env[ENV_SYNC] = str(sync_timeout)
     env['GML_HPO_TASK'] = job.task.name
     env['GML_HPO_JOB'] = job.name
     return env
@@ -69,7 +72,8 @@ def pid_alive(pid: Optional[int], start_ticks: Optional[str]) -> bool:
 class LocalLauncher:
     """A bounded pool of subprocesses, each in its own process group."""
 
-    def __init__(self):
+    def __init__(self, sync_timeout: float = 0):
+        self.sync_timeout = sync_timeout
         self.procs = {}  # job path -> Popen (only jobs this process started)
 
     def start(self, job, command: str) -> dict:
@@ -78,7 +82,8 @@ class LocalLauncher:
             proc = subprocess.Popen(['bash', script], cwd=job.path,
                                     stdout=log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL,
-                                    env=job_env(job), start_new_session=True)
+                                    env=job_env(job, self.sync_timeout),
+                                    start_new_session=True)
         self.procs[job.path] = proc
         return {'pid': proc.pid, 'pgid': proc.pid,
                 'pid_start': _proc_start_ticks(proc.pid)}
@@ -146,8 +151,9 @@ LOST = -1
 class SbatchLauncher:
     """Submit each job with ``sbatch``; ``scancel`` stops it."""
 
-    def __init__(self, sbatch_args):
+    def __init__(self, sbatch_args, sync_timeout: float = 0):
         self.sbatch_args = list(sbatch_args)
+        self.sync_timeout = sync_timeout
         self._queue = None
         self._queue_time = 0.0
 
@@ -158,7 +164,8 @@ class SbatchLauncher:
                *self.sbatch_args, script]
         try:
             out = subprocess.run(cmd, capture_output=True, text=True,
-                                 env=job_env(job), timeout=60)
+                                 env=job_env(job, self.sync_timeout),
+                                 timeout=60)
         except (OSError, subprocess.TimeoutExpired) as e:
             raise SearchError(f'sbatch failed for job {job.name}: {e}')
         if out.returncode != 0:
@@ -202,6 +209,9 @@ class SbatchLauncher:
 
 
 def build_launcher(cfg):
+    # Jobs wait for the pruner's verdict only when there is a pruner.
+    sync = 60.0 if cfg.sync_reports and cfg.early_stop['type'] != 'none' \
+        else 0
     if cfg.launcher == 'sbatch':
-        return SbatchLauncher(cfg.sbatch_args)
-    return LocalLauncher()
+        return SbatchLauncher(cfg.sbatch_args, sync)
+    return LocalLauncher(sync)

@@ -7,12 +7,16 @@ distributed job, ``report`` does nothing, so scripts keep working unchanged.
 """
 import json
 import os
+import time
 from typing import Optional
 
 from .fileio import atomic_dump_json
 
 ENV_JOB_DIR = 'GML_HPO_JOB_DIR'
+#: set by the controller when ``search.sync_reports`` is on.
+ENV_SYNC = 'GML_HPO_SYNC_REPORTS'
 REPORTS_FILE = 'reports.json'
+ACK_FILE = 'ack'
 
 
 def _is_rank_zero() -> bool:
@@ -41,6 +45,27 @@ def report(step: Optional[int] = None, **scalars: float) -> None:
     records.append({'step': int(step),
                     **{k: float(v) for k, v in scalars.items()}})
     atomic_dump_json(records, path)
+    if os.environ.get(ENV_SYNC):
+        _wait_for_verdict(job_dir, int(step), float(os.environ[ENV_SYNC]))
+
+
+def _wait_for_verdict(job_dir: str, step: int, timeout: float) -> None:
+    """Block until the controller has judged this step (``sync_reports``).
+
+    The controller either acknowledges the step or stops the job, so even
+    epochs far shorter than its polling interval meet the pruner. After
+    ``timeout`` seconds (controller gone) training simply goes on.
+    """
+    deadline = time.time() + timeout
+    ack = os.path.join(job_dir, ACK_FILE)
+    while time.time() < deadline:
+        try:
+            with open(ack) as f:
+                if int(f.read().strip() or -1) >= step:
+                    return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.01)
 
 
 def read_reports(path: str) -> list:
