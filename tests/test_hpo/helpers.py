@@ -31,6 +31,9 @@ def env():
     e['PYTHONPATH'] = os.pathsep.join(
         p for p in (REPO, os.environ.get('PYTHONPATH')) if p)
     e.pop('GML_HPO_JOB_DIR', None)
+    # As in an activated venv: templates say `python`, meaning this one.
+    e['PATH'] = os.pathsep.join((os.path.dirname(sys.executable),
+                                 e.get('PATH', '')))
     return e
 
 
