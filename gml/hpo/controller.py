@@ -153,7 +153,8 @@ class Controller:
             atomic_write_text(os.path.join(job.path, ACK_FILE),
                               f'{max(steps)}\n')
 
-    def finish(self, job: Job, status: str, history, code: Optional[int]):
+    def finish(self, job: Job, status: str, history, code: Optional[int],
+               check: bool = False):
         """Record the job's end, then tell the study (order matters for
         recovery: a terminal record whose trial is still RUNNING is told
         again on restart)."""
@@ -164,7 +165,7 @@ class Controller:
         job.update(status=status, exit_code=code, end_time=now(),
                    reward=value)
         self.running.pop(job.name, None)
-        self.tell(job)
+        self.tell(job, check)
         from .tb_export import export_job
         export_job(job, history)
         self._say(f'job {job.name} {status}'
@@ -172,17 +173,19 @@ class Controller:
                   + (f' {self.cfg.reward_attribute}={value}'
                      if value is not None else ''))
 
-    def tell(self, job: Job) -> None:
+    def tell(self, job: Job, check: bool = False) -> None:
+        """Tell the study how the job ended; ``check`` first skips a trial
+        that is already told (recovery after a restart)."""
         info = job.info()
-        frozen = self.study._storage.get_trial(
-            self.study._storage.get_trial_id_from_study_id_trial_number(
-                self.study._study_id, info['trial']))
-        if frozen.state.is_finished():
+        storage = self.study._storage
+        trial_id = storage.get_trial_id_from_study_id_trial_number(
+            self.study._study_id, info['trial'])
+        if check and storage.get_trial(trial_id).state.is_finished():
             return
         states = self._trial_state
         if self.cfg.constraints:
-            self.study._storage.set_trial_user_attr(
-                frozen._trial_id, 'constraints',
+            storage.set_trial_user_attr(
+                trial_id, 'constraints',
                 constraint_values(self.cfg, read_history(job.path)))
         value = info.get('reward')
         if info['status'] == 'pruned':
@@ -226,7 +229,7 @@ class Controller:
             self.next_job = max(self.next_job, int(job.name) + 1)
             self.used += status != 'stopped'
             if status in TERMINAL:
-                self.tell(job)
+                self.tell(job, check=True)
                 if status == 'stopped' and not info.get('requeued'):
                     self.study.enqueue_trial(info['sampled'])
                     job.update(requeued=True)
@@ -239,7 +242,8 @@ class Controller:
                     self.running[job.name] = job  # adopt; poll collects it
                     self._say(f'job {job.name} adopted (still running)')
                 else:
-                    self.finish(job, 'lost', read_history(job.path), LOST)
+                    self.finish(job, 'lost', read_history(job.path), LOST,
+                                check=True)
         # Trials asked just before a kill, with no job written: give back.
         for frozen in self.study.get_trials(deepcopy=False,
                                             states=(states.RUNNING, )):

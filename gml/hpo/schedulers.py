@@ -80,13 +80,32 @@ def build_pruner(cfg: SearchConfig):
     return optuna.pruners.NopPruner()
 
 
+def _wal_sqlite(dbapi_connection, connection_record):
+    # WAL with synchronous=NORMAL: a commit survives the controller being
+    # killed (even SIGKILL), only an OS crash may lose the last ones, and a
+    # commit costs no fsync (about 10x faster ask/tell on a plain disk).
+    cursor = dbapi_connection.cursor()
+    cursor.execute('PRAGMA journal_mode=WAL')
+    cursor.execute('PRAGMA synchronous=NORMAL')
+    cursor.close()
+
+
+def open_storage(storage_url: str):
+    import optuna
+    from sqlalchemy import event
+    storage = optuna.storages.RDBStorage(storage_url)
+    event.listen(storage.engine, 'connect', _wal_sqlite)
+    storage.engine.dispose()  # later connections get the pragmas
+    return storage
+
+
 def open_study(cfg: SearchConfig, storage_url: str, name: str):
     """Create or load the task's study (same name, same storage)."""
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     direction = 'maximize' if cfg.mode == 'max' else 'minimize'
     return optuna.create_study(
-        storage=optuna.storages.RDBStorage(storage_url),
+        storage=open_storage(storage_url),
         study_name=name, direction=direction, load_if_exists=True,
         sampler=build_sampler(cfg), pruner=build_pruner(cfg))
 

@@ -203,7 +203,7 @@ class Job:
     def update(self, **fields) -> dict:
         info = self.info()
         info.update(fields)
-        atomic_dump_yaml(info, self.yaml)
+        atomic_dump_yaml(info, self.yaml, fsync=False)
         return info
 
     def exit_code(self) -> Optional[int]:
