@@ -24,7 +24,10 @@ p.add_argument('--epochs', type=int, default=2)
 p.add_argument('--sleep', type=float, default=0)
 p.add_argument('--code', type=int, default=0)
 p.add_argument('--ledger', default='')
+p.add_argument('--fast-if', default='')
 a = p.parse_args()
+if a.fast_if and os.path.exists(a.fast_if):
+    a.sleep = 0
 if a.ledger:
     with open(a.ledger, 'a') as f:
         f.write(json.dumps({'argv': sys.argv[1:], 'pid': os.getpid()}) + '\\n')
@@ -232,10 +235,12 @@ def _live_group_members(pgid):
     return live
 
 
-def test_stop_mid_task_then_delete(tmp_path):
+def test_stop_mid_task_resume_then_delete(tmp_path):
     root = job_project(tmp_path)
+    flag = tmp_path.parent / f'{tmp_path.name}-fast'
     write_yaml(root / 's.yaml', {
-        'task': {'template': 'python job.py --epochs 1 --sleep {s}',
+        'task': {'template': f'python job.py --epochs 1 --fast-if {flag} '
+                             '--sleep {s}',
                  'search_args': [{'type': 'Categorical', 'name': 's',
                                   'value': [30, 31, 32]}]},
         'search': {'concurrency': 2}})
@@ -252,6 +257,15 @@ def test_stop_mid_task_then_delete(tmp_path):
         assert _live_group_members(pid) == []
     out = hpo(root, 'search-ctl', 'show', check=0)
     assert re.search(r'long\n\s+status: stopped', out.stdout)
+
+    # Resume: the interrupted configurations run again as new jobs.
+    flag.write_text('')
+    out = hpo(root, 'search-ctl', 'resume', '--task', 'long', check=0)
+    assert 'task long finished: 3 finished, 2 stopped' in out.stdout
+    infos = job_infos(root, 'long')
+    finished = sorted(i['params']['s'] for i in infos.values()
+                      if i['status'] == 'finished')
+    assert finished == [30, 31, 32]
 
     hpo(root, 'search-ctl', 'delete', '--task', 'long', check=0)
     assert not (root / '.search-run/tasks/long').exists()

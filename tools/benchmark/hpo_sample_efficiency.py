@@ -92,7 +92,7 @@ def main():
         for seed in args.seeds:
             for method, search in METHODS.items():
                 runs[method, seed] = run_task(project, env,
-                                              f'{method}-s{seed}',
+                                              f'{method.replace("+", "-")}-s{seed}',
                                               dict(search, seed=seed))
         target = max(j['final'] for j in runs['grid', args.seeds[0]])
         for (method, seed), jobs in runs.items():
