@@ -230,7 +230,7 @@ def _stop_orphans(task):
     launcher = build_launcher(load_search_config(task.run_config))
     for job in task.jobs():
         info = job.info()
-        if info.get('status') in ('running', 'pending'):
+        if info.get('status') in ('running', 'pending', 'launching'):
             launcher.kill(job, info)
             job.update(status='stopped', end_time=now())
     task.update(status='stopped', controller_pid=None)

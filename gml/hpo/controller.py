@@ -10,6 +10,7 @@ import os
 import select
 import shutil
 import signal
+import time
 import sys
 from typing import Dict, Optional
 
@@ -111,7 +112,7 @@ class Controller:
         self.start(job)
 
     def start(self, job: Job) -> None:
-        info = job.info()
+        info = job.update(status='launching')
         handle = self.launcher.start(job, info['command'])
         job.update(status='running', start_time=now(), **handle)
         self.running[job.name] = job
@@ -236,6 +237,18 @@ class Controller:
             elif status == 'pending':
                 # Written but never launched: its trial is re-used as is.
                 self.start(job)
+            elif status == 'launching':
+                # Killed while launching: adopt the job if it started.
+                handle = self.launcher.find_started(job)
+                if handle is None:
+                    time.sleep(1.0)  # a just-spawned wrapper may be slow
+                    handle = self.launcher.find_started(job)
+                if handle is None:
+                    self.start(job)
+                else:
+                    job.update(status='running', **handle)
+                    self.running[job.name] = job
+                    self._say(f'job {job.name} adopted (launch recovered)')
             elif status == 'running':
                 if self.launcher.alive(job, info) or job.exit_code() \
                         is not None:

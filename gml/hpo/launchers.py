@@ -17,6 +17,7 @@ from .report import ENV_JOB_DIR, ENV_SYNC
 
 _SCRIPT = """#!/bin/bash
 # Written by gml.hpo: the job's command, then its exit code for the search.
+echo $$ > started
 (
 {command}
 )
@@ -111,6 +112,16 @@ class LocalLauncher:
         return job.path in self.procs or pid_alive(info.get('pid'),
                                                    info.get('pid_start'))
 
+    def find_started(self, job) -> Optional[dict]:
+        """The handle of a job whose launch a killed controller never
+        recorded, or None when it never started."""
+        try:
+            with open(os.path.join(job.path, 'started')) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+        return {'pid': pid, 'pgid': pid, 'pid_start': None}
+
     def kill(self, job, info: dict, grace: float = 3.0) -> None:
         """Stop the job's whole process group: TERM, then KILL after grace."""
         pgid = info.get('pgid')
@@ -159,8 +170,8 @@ class SbatchLauncher:
 
     def start(self, job, command: str) -> dict:
         script = write_job_script(job, command)
-        cmd = ['sbatch', '--parsable', f'--job-name=gml-{job.task.name}-'
-               f'{job.name}', f'--chdir={job.path}', f'--output={job.log}',
+        cmd = ['sbatch', '--parsable', f'--job-name={_job_name(job)}',
+               f'--chdir={job.path}', f'--output={job.log}',
                *self.sbatch_args, script]
         try:
             out = subprocess.run(cmd, capture_output=True, text=True,
@@ -200,12 +211,27 @@ class SbatchLauncher:
     def alive(self, job, info: dict) -> bool:
         return info.get('slurm_job_id') in self._queued()
 
+    def find_started(self, job) -> Optional[dict]:
+        out = subprocess.run(['squeue', '-h', '-o', '%i', '-n',
+                              _job_name(job)], capture_output=True,
+                             text=True, timeout=60)
+        ids = out.stdout.split()
+        if ids:
+            return {'slurm_job_id': ids[0]}
+        if os.path.exists(os.path.join(job.path, 'started')):
+            return {'slurm_job_id': None}  # ran already; exit_code tells
+        return None
+
     def kill(self, job, info: dict, grace: float = 3.0) -> None:
         job_id = info.get('slurm_job_id')
         if job_id:
             subprocess.run(['scancel', str(job_id)], capture_output=True,
                            timeout=60)
             self._queue = None
+
+
+def _job_name(job) -> str:
+    return f'gml-{job.task.name}-{job.name}'
 
 
 def build_launcher(cfg):

@@ -273,3 +273,34 @@ def test_stop_mid_task_resume_then_delete(tmp_path):
     assert 'long' not in out.stdout
     summary = yaml.safe_load((root / '.search-run/summary.yaml').read_text())
     assert 'long' not in summary['tasks']
+
+
+def test_kill_between_spawn_and_record_does_not_run_twice(tmp_path):
+    """The controller dies right after spawning a job, before recording it:
+    resume finds the job's own `started` marker and adopts it."""
+    root = job_project(tmp_path)
+    ledger = tmp_path.parent / f'{tmp_path.name}-ledger.jsonl'
+    write_yaml(root / 's.yaml', {
+        'task': {'template': f'python job.py --epochs 1 --sleep 3 '
+                             f'--ledger {ledger} --x {{x}}',
+                 'search_args': [{'type': 'Categorical', 'name': 'x',
+                                  'value': ['a', 'bb']}]},
+        'search': {'concurrency': 2, 'reward_attribute': 'acc'}})
+    ctl = spawn(root, 'search-run', 's.yaml')
+    _wait_for(lambda: _statuses(root).count('running') == 2
+              and ledger.exists() and len(ledger.read_text().splitlines())
+              == 2, what='2 running jobs')
+    ctl.send_signal(signal.SIGKILL)
+    ctl.wait()
+    # Rewind job 1's record to the moment before its launch was recorded.
+    job_yaml = root / '.search-run/tasks/default/jobs/all/1/job.yaml'
+    info = yaml.safe_load(job_yaml.read_text())
+    for key in ('pid', 'pgid', 'pid_start', 'start_time'):
+        info.pop(key)
+    info['status'] = 'launching'
+    job_yaml.write_text(yaml.safe_dump(info))
+
+    out = hpo(root, 'search-ctl', 'resume', check=0)
+    assert 'job 1 adopted (launch recovered)' in out.stdout
+    assert 'finished: 2 finished' in out.stdout
+    assert len(ledger.read_text().splitlines()) == 2  # nothing ran twice
