@@ -18,6 +18,7 @@ Every state file is written atomically; names are validated so nothing
 escapes ``.search-run``.
 """
 import datetime
+import fcntl
 import os
 import re
 import shutil
@@ -105,13 +106,20 @@ class SearchRoot:
         return task
 
     def set_task_status(self, name: str, status: Optional[str]) -> None:
-        """Record (or with None, forget) a task in summary.yaml."""
-        data = self.summary()
-        if status is None:
-            data['tasks'].pop(name, None)
-        else:
-            data['tasks'][name] = {'status': status, 'update_time': now()}
-        atomic_dump_yaml(data, self.summary_path)
+        """Record (or with None, forget) a task in summary.yaml.
+
+        Controllers of different tasks share the file: the lock keeps one's
+        read-modify-write from undoing another's.
+        """
+        with open(os.path.join(self.path, '.summary.lock'), 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data = self.summary()
+            if status is None:
+                data['tasks'].pop(name, None)
+            else:
+                data['tasks'][name] = {'status': status,
+                                       'update_time': now()}
+            atomic_dump_yaml(data, self.summary_path)
 
 
 class Task:
