@@ -150,7 +150,7 @@ def _show(root, args):
         print(f'#Job Name: {name}')
         for key in ('status', 'command', 'run_path', 'log_path',
                     'start_time', 'end_time', 'exit_code', 'reward',
-                    'slurm_job_id'):
+                    'slurm_job_id', 'error'):
             if info.get(key) is not None:
                 print(f'  {key:<14}: {info[key]}')
         print()

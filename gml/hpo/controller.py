@@ -15,6 +15,7 @@ import sys
 from typing import Dict, Optional
 
 from .config import SearchConfig
+from .errors import SearchError
 from .launchers import LOST, build_launcher, _proc_start_ticks, pid_alive
 from .fileio import atomic_write_text
 from .report import ACK_FILE
@@ -113,7 +114,14 @@ class Controller:
 
     def start(self, job: Job) -> None:
         info = job.update(status='launching')
-        handle = self.launcher.start(job, info['command'])
+        try:
+            handle = self.launcher.start(job, info['command'])
+        except (OSError, SearchError) as e:
+            # e.g. sbatch refused the job: record it, the task goes on.
+            job.update(status='error', error=str(e), end_time=now())
+            self.tell(job)
+            self._say(f'job {job.name} could not start: {e}')
+            return
         job.update(status='running', start_time=now(), **handle)
         self.running[job.name] = job
         self._say(f'job {job.name} started: {info["command"]}')

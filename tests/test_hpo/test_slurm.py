@@ -85,3 +85,20 @@ def test_sbatch_launcher_runs_and_stop_cancels(tmp_path):
         time.sleep(0.2)
     assert not ids & _queued_ids()  # scancel'ed
     assert _statuses(tmp_path, 'slow') == ['stopped', 'stopped']
+
+
+def test_sbatch_refusal_is_a_job_error_and_the_task_goes_on(tmp_path):
+    write_script(tmp_path / 'job.py', JOB)
+    hpo(tmp_path, 'search-init', check=0)
+    write_yaml(tmp_path / 'bad.yaml', {
+        'task': {'template': 'python job.py --x {x}', 'search_args': [
+            {'type': 'Categorical', 'name': 'x', 'value': ['a', 'b']}]},
+        'launcher': {'type': 'sbatch',
+                     'sbatch_args': ['-p', 'no_such_partition']}})
+    out = hpo(tmp_path, 'search-run', 'bad.yaml', check=0)
+    assert 'finished: 2 error' in out.stdout
+    for info in job_infos(tmp_path).values():
+        assert info['status'] == 'error'
+        assert 'sbatch failed' in info['error']
+        assert 'no_such_partition' in info['error'] or 'partition' in \
+            info['error'].lower()
