@@ -101,8 +101,8 @@ def _ctl(argv):
     scalar = sub.add_parser('show-scalar', help='top-k jobs by reward')
     scalar.add_argument('--task', default='default')
     scalar.add_argument('-rt', '--rank-top', dest='rank', default='+5',
-                        help='+k: best k first (reward non-ascending for '
-                        'mode max); -k: worst k first')
+                        help='+k: the k largest rewards, non-ascending; '
+                        '-k: the k smallest, non-descending')
     scalar.add_argument('--attr', help='rank by this scalar instead of the '
                         'task\'s reward_attribute')
     for name, text in (('stop', 'stop the controller and its running jobs'),
@@ -181,10 +181,12 @@ def _show_scalar(root, args):
         value = reward(history, attr, cfg.mode, cfg.reward_reduce)
         if value is not None:
             rows.append((value, int(job.name), job, history))
-    # +k: best first (non-ascending for mode max); -k: the reverse order.
-    best_first = sorted(rows, key=lambda r: (-r[0] if cfg.mode == 'max'
-                                             else r[0], r[1]))
-    chosen = best_first if rank[0] == '+' else best_first[::-1]
+    # As documented: +k non-ascending, -k non-descending (whatever the
+    # mode; with mode min, -k lists the best); ties by job number.
+    if rank[0] == '+':
+        chosen = sorted(rows, key=lambda r: (-r[0], r[1]))
+    else:
+        chosen = sorted(rows, key=lambda r: (r[0], r[1]))
     _header(task)
     print(f'rank by    : {attr} ({cfg.reward_reduce}, mode {cfg.mode})\n'
           '\nJobs:')

@@ -95,7 +95,8 @@ def test_documented_search_on_the_demo(tmp_path):
     assert values == sorted(values, reverse=True) == [finals[n]
                                                       for n in best[:3]]
     out = hpo(root, 'search-ctl', 'show-scalar', '-rt', '-2', check=0)
-    assert re.findall(r'#Job Name: (\d+)', out.stdout) == best[::-1][:2]
+    worst = sorted(finals, key=lambda n: (finals[n], int(n)))
+    assert re.findall(r'#Job Name: (\d+)', out.stdout) == worst[:2]
 
     out = hpo(root, 'search-ctl', 'show', '--task', 'default', '--jobs',
               '2,5', check=0)
