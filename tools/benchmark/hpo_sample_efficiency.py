@@ -31,10 +31,9 @@ SPACE = [
 GRID_SIZE = 24
 METHODS = {
     'grid': {'type': 'grid'},
-    'random': {'type': 'random', 'max_jobs': GRID_SIZE},
-    'tpe': {'type': 'tpe', 'max_jobs': GRID_SIZE},
-    'tpe+hyperband': {'type': 'tpe', 'max_jobs': GRID_SIZE,
-                      'sync_reports': True,
+    'random': {'type': 'random'},
+    'tpe': {'type': 'tpe'},
+    'tpe+hyperband': {'type': 'tpe', 'sync_reports': True,
                       'early_stop': {'type': 'hyperband', 'min_resource': 1,
                                      'max_resource': EPOCHS,
                                      'reduction_factor': 3}},
@@ -77,6 +76,9 @@ def epochs_to_reach(jobs, target):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--budget', type=int, default=2 * GRID_SIZE,
+                        help='max_jobs of random and TPE (they may sample a '
+                        'configuration twice)')
     args = parser.parse_args()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (REPO, os.environ.get('PYTHONPATH')) if p))
@@ -91,16 +93,20 @@ def main():
         runs = {}
         for seed in args.seeds:
             for method, search in METHODS.items():
-                runs[method, seed] = run_task(project, env,
-                                              f'{method.replace("+", "-")}-s{seed}',
-                                              dict(search, seed=seed))
+                search = dict(search, seed=seed)
+                if method != 'grid':
+                    search['max_jobs'] = args.budget
+                runs[method, seed] = run_task(
+                    project, env, f'{method.replace("+", "-")}-s{seed}',
+                    search)
         target = max(j['final'] for j in runs['grid', args.seeds[0]])
         for (method, seed), jobs in runs.items():
             results[method].append((epochs_to_reach(jobs, target),
                                     sum(j['epochs'] for j in jobs)))
 
     print(f'demo: digits MLP, {GRID_SIZE}-point space, {EPOCHS} epochs/job, '
-          f'concurrency 2; target = grid best val acc {target:.2f}%')
+          f'concurrency 2, random/TPE budget {args.budget} jobs; target = '
+          f'grid best val acc {target:.2f}%')
     print(f'{"method":<15} ' + ' '.join(f'{"seed " + str(s):>14}'
                                         for s in args.seeds)
           + f' {"mean":>8}  (epochs to target / epochs spent in all)')
