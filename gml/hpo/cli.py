@@ -272,7 +272,7 @@ def _delete(root, args):
     return 0
 
 
-# -- entry points ---------------------------------------------------------------
+# -- entry points ------------------------------------------------------------
 def search_init(argv: Optional[List[str]] = None) -> int:
     return _guard('search-init', _init, sys.argv[1:] if argv is None else argv)
 

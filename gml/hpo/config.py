@@ -11,7 +11,7 @@ search:                         # optional; defaults below
   reward_attribute: null        # scalar name reported by the jobs
   mode: max                     # max | min
   reward_reduce: last           # last | best value of the history
-  early_stop: none              # none | hyperband | asha | median | {type: ...}
+  early_stop: none              # none|hyperband|asha|median|{type: ...}
   constraints: []               # [{scalar: params, max: 1.0e6}]
   seed: null
   population_size: 8            # evolution: jobs per generation
@@ -69,7 +69,8 @@ def load_search_config(path: str) -> SearchConfig:
         with open(path) as f:
             raw = yaml.safe_load(f)
     except yaml.YAMLError as e:
-        raise SearchError(f'{path}: not valid yaml: {" ".join(str(e).split())}')
+        reason = ' '.join(str(e).split())
+        raise SearchError(f'{path}: not valid yaml: {reason}')
     try:
         return parse_search_config(raw)
     except SearchError as e:

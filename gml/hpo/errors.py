@@ -2,4 +2,4 @@
 
 
 class SearchError(Exception):
-    """Bad input (config, task name, state): the message says what and where."""
+    """Bad input (config, task name, state); the message says what, where."""

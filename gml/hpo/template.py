@@ -1,4 +1,4 @@
-"""Command templates: ``python train.py --lr {lr}`` with shell-quoted values."""
+"""Command templates: ``python train.py --lr {lr}``, values shell-quoted."""
 import re
 import shlex
 from typing import Dict, List

@@ -1,5 +1,4 @@
 """Bad input: one clear line, exit 2, and .search-run left unchanged."""
-import os
 import shutil
 
 import pytest
