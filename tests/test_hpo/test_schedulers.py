@@ -73,7 +73,8 @@ def test_rewards_from_an_unmodified_mmengine_run(tmp_path, repo_root):
                              'work_dirs/hpo --cfg-options '
                              'optim_wrapper.optimizer.lr={lr} '
                              'train_cfg.max_epochs=2 '
-                             'train_dataloader.dataset.indices=256',
+                             'train_dataloader.dataset.indices=256 '
+                             'val_dataloader.dataset.indices=120',
                  'search_args': [{'type': 'Categorical', 'name': 'lr',
                                   'value': [0.1]}]},
         'search': {'reward_attribute': 'accuracy/top1'}})
