@@ -1,9 +1,9 @@
-"""gml: an OpenMMLab-style toolbox for model compression and AutoML."""
-from .version import __version__
+"""gml: an OpenMMLab-style toolbox for model compression and AutoML.
 
-# `import gml` stays light (no torch/mmengine) so tools such as gml.hpo, which
-# drive any training script, start fast. The checkpoint allow-list for
-# torch >= 2.6 is installed by gml.registry, which every gml build imports
-# (mmengine imports `<scope>.registry` for default_scope='gml').
+Kept import-light so ``gml.hpo`` (search-run/search-ctl) starts without torch;
+``gml.registry``, which every model, dataset and tool path imports, makes
+mmengine checkpoints loadable under torch's ``weights_only`` default.
+"""
+from .version import __version__
 
 __all__ = ['__version__']
