@@ -68,7 +68,7 @@ def _run(argv):
     with open(args.config) as f:
         config_text = f.read()
     os.makedirs(task.tmp)
-    from .fileio import atomic_write_text
+    from gml.utils.fileio import atomic_write_text
     atomic_write_text(task.run_config, config_text)
     if not args.symlinks:
         snapshot_project(root.project, task.snapshot)
@@ -210,7 +210,7 @@ def _stop(root, args):
     task = root.existing_task(args.task)
     info = task.info()
     if controller_alive(info):
-        from .fileio import atomic_write_text
+        from gml.utils.fileio import atomic_write_text
         atomic_write_text(os.path.join(task.path, 'stop'), now() + '\n')
         os.kill(info['controller_pid'], signal.SIGTERM)
         deadline = time.time() + 60

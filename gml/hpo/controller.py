@@ -17,7 +17,7 @@ from typing import Dict, Optional
 from .config import SearchConfig
 from .errors import SearchError
 from .launchers import LOST, build_launcher, _proc_start_ticks, pid_alive
-from .fileio import atomic_write_text
+from gml.utils.fileio import atomic_write_text
 from .report import ACK_FILE
 from .rewards import read_history, reward
 from .schedulers import constraint_values, open_study, running_trial

@@ -10,7 +10,7 @@ import os
 import time
 from typing import Optional
 
-from .fileio import atomic_dump_json
+from gml.utils.fileio import atomic_dump_json
 
 ENV_JOB_DIR = 'GML_HPO_JOB_DIR'
 #: set by the controller when ``search.sync_reports`` is on.

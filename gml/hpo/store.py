@@ -25,7 +25,7 @@ import shutil
 from typing import Dict, List, Optional
 
 from .errors import SearchError
-from .fileio import atomic_dump_yaml, load_yaml
+from gml.utils.fileio import atomic_dump_yaml, load_yaml
 
 ROOT_NAME = '.search-run'
 _TASK_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$')
