@@ -63,4 +63,6 @@ test_cfg = dict()
 
 model_wrapper_cfg = dict(type='gml.DMCPDDP')
 custom_hooks = [dict(type='gml.DMCPSubnetExportHook', mode='expected')]
-default_hooks = dict(checkpoint=dict(save_best=None, max_keep_ckpts=1))
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(save_best=None, max_keep_ckpts=1))
