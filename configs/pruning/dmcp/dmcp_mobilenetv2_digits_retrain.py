@@ -1,7 +1,8 @@
 # Retrain the structure found by dmcp_mobilenetv2_digits_f50.py as an
 # ordinary MobileNetV2 of exactly those widths:
 #   python tools/train.py \
-#       configs/pruning/dmcp/dmcp_mobilenetv2_digits_retrain.py --cfg-options algorithm.mutable_cfg=$SEARCH_DIR/model_sample/subnet.npy
+#       configs/pruning/dmcp/dmcp_mobilenetv2_digits_retrain.py \
+#       --cfg-options algorithm.mutable_cfg=$SEARCH/model_sample/subnet.npy
 _base_ = ['./dmcp_mobilenetv2_digits_f50.py']
 
 algorithm = dict(
