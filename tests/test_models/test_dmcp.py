@@ -164,3 +164,16 @@ def test_mutable_cfg_errors_name_the_layer(tmp_path):
         load_subnet(str(tmp_path / 'nope.npy'), names, maxes)
     with pytest.raises(ValueError, match='needs algorithm.mutable_cfg'):
         MODELS.build(dmcp_cfg(retraining=True))
+
+
+def test_separate_optim_wrappers_name_bad_keys():
+    alg = MODELS.build(dmcp_cfg())
+    with pytest.raises(ValueError, match=r"optim_wrapper\.arch: DMCP has no "
+                       "sub-module 'arch'"):
+        build_optim_wrapper(alg, dict(
+            constructor='gml.SeparateOptimWrapperConstructor',
+            arch=dict(optimizer=dict(type='SGD', lr=0.1))))
+    with pytest.raises(ValueError, match=r'optim_wrapper\.mutator: expected'):
+        build_optim_wrapper(alg, dict(
+            constructor='gml.SeparateOptimWrapperConstructor',
+            mutator=dict(type='SGD', lr=0.1)))

@@ -3,7 +3,10 @@ the exported structure and the unpruned network with the same recipe, and
 print FLOPs (mmengine.analysis on the built networks) and test accuracy.
 
     python tools/benchmark/dmcp_digits.py [--work-dir DIR] [--target-ratio 0.5]
-        [--search-epochs 8] [--retrain-epochs 10]
+        [--search-epochs 8] [--retrain-epochs 10] [--reuse]
+
+``--reuse`` keeps the finished runs found in the work dir (e.g. after an
+interrupted benchmark) instead of training them again.
 """
 import argparse
 import json
@@ -18,7 +21,15 @@ SEARCH_CFG = 'configs/pruning/dmcp/dmcp_mobilenetv2_digits_f50.py'
 RETRAIN_CFG = 'configs/pruning/dmcp/dmcp_mobilenetv2_digits_retrain.py'
 
 
+REUSE = False
+
+
 def run(*args):
+    if REUSE and '--work-dir' in args and args[0] == 'tools/train.py':
+        done = osp.join(args[args.index('--work-dir') + 1], 'last_checkpoint')
+        if osp.isfile(done):
+            print('reusing', osp.dirname(done), flush=True)
+            return float('nan')
     cmd = [sys.executable, *args]
     print('$', ' '.join(args), flush=True)
     start = time.time()
@@ -29,16 +40,34 @@ def run(*args):
     return time.time() - start
 
 
-def measured_mflops(mutable_cfg: str) -> float:
-    """mmengine.analysis FLOPs of the ordinary network built for retraining."""
-    import torch
-    from mmengine.analysis import FlopAnalyzer
-
+def build_pruned(mutable_cfg: str):
+    """The ordinary network the retrain config builds for ``mutable_cfg``."""
     from gml.registry import MODELS
     from gml.utils.config import load_config
     cfg = load_config(osp.join(ROOT, RETRAIN_CFG),
                       {'algorithm.mutable_cfg': mutable_cfg})
-    model = MODELS.build(cfg.model).architecture.eval()
+    return MODELS.build(cfg.model).architecture.eval()
+
+
+def cpu_latency_ms(mutable_cfg: str, batch: int = 128, reps: int = 20):
+    """Median CPU time of one eval forward of ``batch`` 8x8 images."""
+    import torch
+    model = build_pruned(mutable_cfg)
+    x = torch.randn(batch, 3, 8, 8)
+    times = []
+    with torch.no_grad():
+        for _ in range(reps + 3):
+            start = time.perf_counter()
+            model.logits(x)
+            times.append(time.perf_counter() - start)
+    return 1000 * sorted(times[3:])[reps // 2]
+
+
+def measured_mflops(mutable_cfg: str) -> float:
+    """mmengine.analysis FLOPs of the ordinary network built for retraining."""
+    import torch
+    from mmengine.analysis import FlopAnalyzer
+    model = build_pruned(mutable_cfg)
 
     class Logits(torch.nn.Module):
         def __init__(self):
@@ -73,7 +102,11 @@ def main():
     parser.add_argument('--search-epochs', type=int, default=8)
     parser.add_argument('--retrain-epochs', type=int, default=10)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--reuse', action='store_true',
+                        help='keep finished runs found in the work dir')
     args = parser.parse_args()
+    global REUSE
+    REUSE = args.reuse
     sys.path.insert(0, ROOT)
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
@@ -109,12 +142,21 @@ def main():
           f'of {full_mflops:.4f})')
     print(f'exported structure MFLOPs (mmengine.analysis): '
           f'{pruned_mflops:.4f} ({dev:+.2f} % from target)')
-    print('| model | MFLOPs | test top-1 (%) | retrain time (s) |')
-    print('|---|---|---|---|')
+    full_ms, pruned_ms = cpu_latency_ms(full_file), cpu_latency_ms(subnet)
+    print(f'CPU latency: median of 20 eval forwards of 128 images, '
+          f'{torch_threads()} torch thread(s)')
+    print('| model | MFLOPs | test top-1 (%) | CPU ms / 128 images | '
+          'retrain time (s) |')
+    print('|---|---|---|---|---|')
     print(f'| MobileNetV2 (unpruned, widen 0.5) | {full_mflops:.4f} | '
-          f'{full_acc:.2f} | {full_secs:.0f} |')
+          f'{full_acc:.2f} | {full_ms:.1f} | {full_secs:.0f} |')
     print(f'| DMCP pruned | {pruned_mflops:.4f} | {pruned_acc:.2f} | '
-          f'{pruned_secs:.0f} |')
+          f'{pruned_ms:.1f} | {pruned_secs:.0f} |')
+
+
+def torch_threads() -> int:
+    import torch
+    return torch.get_num_threads()
 
 
 if __name__ == '__main__':
