@@ -126,3 +126,13 @@ def test_widths_must_name_every_layer():
                                  if k != 'conv2'})
     with pytest.raises(ValueError, match='layer9'):
         MobileNetV2Slice(widths=dict(widths, layer9=8))
+
+
+def test_narrow_width_updates_only_its_batchnorm_slice():
+    net = MobileNetV2Slice(search_space=SEARCH, stem_stride=1).train()
+    net.mutables['stem'].set_width(10)
+    before = net.stem.bn.running_mean.clone()
+    net(torch.randn(4, 3, 8, 8))
+    after = net.stem.bn.running_mean
+    assert not torch.equal(before[:10], after[:10])
+    assert torch.equal(before[10:], after[10:])

@@ -90,12 +90,15 @@ class SliceConvBN(nn.Module):
     def _batch_norm(self, x: torch.Tensor, cout: int) -> torch.Tensor:
         bn = self.bn
         training = bn.training or bn.running_mean is None
+        momentum = bn.momentum
         if bn.training and bn.num_batches_tracked is not None:
             bn.num_batches_tracked.add_(1)
+            if momentum is None:  # cumulative moving average
+                momentum = 1.0 / float(bn.num_batches_tracked)
         # Slices of the running statistics are views: updates land in place.
         return F.batch_norm(x, bn.running_mean[:cout], bn.running_var[:cout],
                             bn.weight[:cout], bn.bias[:cout], training,
-                            bn.momentum, bn.eps)
+                            momentum or 0.0, bn.eps)
 
 
 class InvertedResidualSlice(nn.Module):
