@@ -1,1 +1,2 @@
 
+from .mutable_channel import MutableChannel  # noqa: F401

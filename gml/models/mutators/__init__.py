@@ -1,1 +1,2 @@
 
+from .dmcp_mutator import DMCPChannelMutator  # noqa: F401
