@@ -160,7 +160,7 @@ def test_mutable_cfg_errors_name_the_layer(tmp_path):
     np.save(npy, np.asarray(list(widths.values())[:-1]))
     with pytest.raises(ValueError, match='expected 25 widths'):
         load_subnet(str(npy), names, maxes)
-    with pytest.raises(FileNotFoundError, match='does not exist'):
+    with pytest.raises(ValueError, match='does not exist'):
         load_subnet(str(tmp_path / 'nope.npy'), names, maxes)
     with pytest.raises(ValueError, match='needs algorithm.mutable_cfg'):
         MODELS.build(dmcp_cfg(retraining=True))

@@ -79,8 +79,11 @@ def test_search_exports_then_retrain(python_exe, repo_root, tmp_path):
     bad.write_text(yaml.safe_dump(doc))
     proc = train(python_exe, repo_root, RETRAIN, tmp_path / 'bad',
                  f'algorithm.mutable_cfg={bad}')
-    assert proc.returncode != 0
-    assert "layer 'layer4.2.expand' width 10000 is outside" in proc.stderr
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "layer 'layer4.2.expand' width 10000 is outside" in last
+    assert 'Traceback' not in proc.stderr
+    assert not osp.exists(osp.join(tmp_path, 'bad', 'epoch_1.pth'))
 
 
 @pytest.mark.slow
