@@ -1,6 +1,5 @@
 """The configs under configs/kd/ and the documented snippet build."""
 import os.path as osp
-import sys
 import textwrap
 
 import pytest
@@ -9,9 +8,7 @@ import torch
 from gml.registry import MODELS
 from gml.utils.config import load_config
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(__file__)),
-                            'test_distillers'))
-from kd_tiny_models import batch  # noqa: E402
+from ..test_distillers.kd_tiny_models import batch  # noqa: E501
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))

@@ -9,10 +9,7 @@ from mmengine.optim import OptimWrapper
 from gml.models.distillers.meal import MEALDiscriminator
 from gml.registry import MODELS
 
-# the tiny models shared with the distiller tests
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(__file__)),
-                            'test_distillers'))
-from kd_tiny_models import algorithm_cfg, batch, ft_entry, kd_entry  # noqa
+from ..test_distillers.kd_tiny_models import algorithm_cfg, batch, ft_entry, kd_entry  # noqa: E501
 
 
 def build(*args, **kwargs):

@@ -3,7 +3,7 @@ import torch
 
 from gml.models.distillers import ModuleOutputRecorder
 from gml.registry import MODELS
-from kd_tiny_models import tiny_classifier
+from .kd_tiny_models import tiny_classifier
 
 
 @pytest.fixture(scope='module')

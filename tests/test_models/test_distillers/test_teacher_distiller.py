@@ -5,7 +5,7 @@ import torch
 
 from gml.models.distillers import resolve_checkpoint
 from gml.registry import MODELS
-from kd_tiny_models import ft_entry, kd_entry, tiny_classifier
+from .kd_tiny_models import ft_entry, kd_entry, tiny_classifier
 
 
 def distiller(entries, **kwargs):
