@@ -1,1 +1,3 @@
+from .stateless_mutator import StatelessMutator
 
+__all__ = ['StatelessMutator']
