@@ -55,7 +55,7 @@ def read_csv(path):
 @pytest.mark.slow
 def test_evolution_search_limits_no_duplicates_resume(
         repo_root, supernet_ckpt, tmp_path):
-    limit = 0.62  # MFLOPs: excludes the heaviest subnets of this space
+    limit = 0.80  # MFLOPs: the space spans 0.68-0.98, this excludes ~80 %
     opts = SMALL + [f'train_cfg.flops_range=[None,{limit}]']
     full = tmp_path / 'full'
     r = run(search_cmd(repo_root, supernet_ckpt, full, '--cfg-options',

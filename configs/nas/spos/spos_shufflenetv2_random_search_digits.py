@@ -11,6 +11,6 @@ train_cfg = dict(
     num_candidates=16,
     top_k=5,
     score_key='accuracy/top1',
-    flops_range=(None, 0.4),
+    flops_range=(None, 0.83),
     input_shape=(3, 8, 8),
     calibrate_batches=8)
