@@ -39,12 +39,14 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', by_epoch=True, begin=1, eta_min=1e-3,
          convert_to_iter_based=True),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=12, val_interval=4)
+train_cfg = dict(by_epoch=True, max_epochs=16, val_interval=4)
 # validate/test the supernet on its default path (every block's first
 # candidate, BN statistics re-estimated on 8 training batches) rather than
 # on whatever path was sampled last
-val_cfg = dict(type='gml.SubnetValLoop', subnet='default', calibrate_batches=8)
-test_cfg = dict(type='gml.SubnetTestLoop', subnet='default', calibrate_batches=8)
+val_cfg = dict(type='gml.SubnetValLoop', subnet='default',
+               calibrate_batches=8)
+test_cfg = dict(type='gml.SubnetTestLoop', subnet='default',
+                calibrate_batches=8)
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=4, max_keep_ckpts=1, save_best=None))
