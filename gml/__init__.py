@@ -1,9 +1,9 @@
-"""gml: an OpenMMLab-style toolbox for model compression and AutoML."""
-from .version import __version__
-from .utils.checkpoint import allow_mmengine_checkpoint_globals
+"""gml: an OpenMMLab-style toolbox for model compression and AutoML.
 
-# torch >= 2.6 loads checkpoints with weights_only=True, which rejects the
-# mmengine objects a Runner stores (its message hub); allow-list exactly those.
-allow_mmengine_checkpoint_globals()
+Kept import-light so ``gml.hpo`` (search-run/search-ctl) starts without torch;
+``gml.registry``, which every model, dataset and tool path imports, makes
+mmengine checkpoints loadable under torch's ``weights_only`` default.
+"""
+from .version import __version__
 
 __all__ = ['__version__']

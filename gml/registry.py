@@ -30,6 +30,12 @@ from mmengine.registry import \
     WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import DefaultScope, Registry
 
+from gml.utils.checkpoint import allow_mmengine_checkpoint_globals
+
+# torch >= 2.6 loads checkpoints with weights_only=True, which rejects the
+# mmengine objects a Runner stores (its message hub); allow-list exactly those.
+allow_mmengine_checkpoint_globals()
+
 #: scopes written in old configs, and the scope that replaced them.
 LEGACY_SCOPES = {'mmcls': 'mmpretrain'}
 #: zoos searched, in order, for a type that gml and mmengine lack.

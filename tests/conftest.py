@@ -13,6 +13,8 @@ os.environ.setdefault('OMP_NUM_THREADS', '2')
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+import gml.registry  # noqa: E402,F401  allow-lists mmengine classes for torch.load
+
 
 def slurm_available():
     """(ok, reason): Slurm usable when srun exists and sinfo answers."""

@@ -40,8 +40,12 @@ def main(argv=None):
     setup_launcher(cfg, args.launcher, args.local_rank)
 
     from gml.engine.runner import build_runner
+    from gml.utils.cfg_options import ConfigError
     from gml.utils.fileio import atomic_dump_json
-    runner = build_runner(cfg)
+    try:
+        runner = build_runner(cfg)
+    except ConfigError as e:  # bad user input found while building
+        fail(str(e))
     metrics = runner.test()
     metrics = {k: float(v) if hasattr(v, '__float__') else v
                for k, v in metrics.items()}

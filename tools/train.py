@@ -45,7 +45,11 @@ def main(argv=None):
     setup_launcher(cfg, args.launcher, args.local_rank)
 
     from gml.engine.runner import build_runner
-    runner = build_runner(cfg)
+    from gml.utils.cfg_options import ConfigError
+    try:
+        runner = build_runner(cfg)
+    except ConfigError as e:  # bad user input found while building
+        fail(str(e))
     runner.train()
 
 

@@ -1,11 +1,19 @@
-from .cfg_options import ConfigError, parse_cfg_options
-from .config import load_config
-from .fileio import (atomic_dump_json, atomic_dump_yaml, atomic_write_bytes,
-                     atomic_write_text)
-from .scopes import normalize_scopes
+"""gml's utilities. Submodules load on first use so that light ones
+(``gml.utils.fileio``) import without mmengine."""
+import importlib
 
-__all__ = [
-    'ConfigError', 'parse_cfg_options', 'load_config', 'normalize_scopes',
-    'atomic_write_text', 'atomic_write_bytes', 'atomic_dump_yaml',
-    'atomic_dump_json'
-]
+_EXPORTS = {
+    'ConfigError': 'cfg_options', 'parse_cfg_options': 'cfg_options',
+    'load_config': 'config', 'normalize_scopes': 'scopes',
+    'atomic_write_text': 'fileio', 'atomic_write_bytes': 'fileio',
+    'atomic_dump_yaml': 'fileio', 'atomic_dump_json': 'fileio',
+    'load_yaml': 'fileio',
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f'.{_EXPORTS[name]}', __name__),
+                       name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -1,1 +1,2 @@
 
+from .image_classifier_search import ImageClassifierSearch  # noqa: F401

@@ -1,1 +1,4 @@
+from .base_connector import BaseConnector
+from .factor_transfer import Paraphraser, Translator
 
+__all__ = ['BaseConnector', 'Paraphraser', 'Translator']

@@ -1,1 +1,3 @@
+from .teacher_student import TeacherStudentDistillation
 
+__all__ = ['TeacherStudentDistillation']

@@ -1,1 +1,2 @@
-
+from .dmcp import DMCP  # noqa: F401
+from .dmcp_ddp import DMCPDDP  # noqa: F401

@@ -1,0 +1,27 @@
+# Retrain the structure found by dmcp_mobilenetv2_digits_f50.py as an
+# ordinary MobileNetV2 of exactly those widths:
+#   python tools/train.py \
+#       configs/pruning/dmcp/dmcp_mobilenetv2_digits_retrain.py \
+#       --cfg-options algorithm.mutable_cfg=$SEARCH/model_sample/subnet.npy
+_base_ = ['./dmcp_mobilenetv2_digits_f50.py']
+
+algorithm = dict(
+    retraining=True,
+    mutable_cfg='work_dirs/dmcp_mobilenetv2_digits_f50/model_sample/'
+    'subnet.npy')
+
+optim_wrapper = dict(
+    _delete_=True,
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4,
+                   nesterov=True))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=1, T_max=9,
+         eta_min=1e-4, convert_to_iter_based=True),
+]
+train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=1)
+
+model_wrapper_cfg = None  # one forward per step: mmengine's DDP is right
+custom_hooks = []
+default_hooks = dict(checkpoint=dict(save_best='auto', max_keep_ckpts=1))

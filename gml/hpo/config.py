@@ -1,0 +1,240 @@
+"""The search yaml: safe-loaded, validated, with errors naming file and key.
+
+```yaml
+task:
+  template: "python mnist.py --lr {lr} --epochs {epochs}"
+  search_args: [...]            # see gml.hpo.space
+search:                         # optional; defaults below
+  type: grid                    # grid | random | tpe | evolution
+  max_jobs: null                # grid: the grid size; others: required
+  concurrency: 1
+  reward_attribute: null        # scalar name reported by the jobs
+  mode: max                     # max | min
+  reward_reduce: last           # last | best value of the history
+  early_stop: none              # none|hyperband|asha|median|{type: ...}
+  constraints: []               # [{scalar: params, max: 1.0e6}]
+  seed: null
+  population_size: 8            # evolution: jobs per generation
+  poll_interval: 0.2            # seconds between looks at running jobs
+  sync_reports: false           # early_stop: report() waits for the verdict
+launcher:
+  type: local                   # local | sbatch
+  sbatch_args: []               # e.g. ['-p', 'pat_dev', '--gres', 'gpu:1']
+```
+"""
+import os
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import yaml
+
+from .errors import SearchError
+from .space import SearchSpace, build_search_args
+from .template import placeholders
+
+SAMPLERS = ('grid', 'random', 'tpe', 'evolution')
+PRUNERS = ('none', 'hyperband', 'asha', 'median')
+LAUNCHERS = ('local', 'sbatch')
+_SEARCH_KEYS = ('type', 'max_jobs', 'concurrency', 'reward_attribute', 'mode',
+                'reward_reduce', 'early_stop', 'constraints', 'seed',
+                'poll_interval', 'population_size', 'sync_reports')
+
+
+@dataclass
+class SearchConfig:
+    template: str
+    space: SearchSpace
+    raw: dict
+    sampler: str = 'grid'
+    max_jobs: int = 0
+    concurrency: int = 1
+    reward_attribute: Optional[str] = None
+    mode: str = 'max'
+    reward_reduce: str = 'last'
+    early_stop: dict = field(default_factory=lambda: {'type': 'none'})
+    constraints: List[dict] = field(default_factory=list)
+    seed: Optional[int] = None
+    poll_interval: float = 0.2
+    population_size: int = 8
+    sync_reports: bool = False
+    launcher: str = 'local'
+    sbatch_args: List[str] = field(default_factory=list)
+
+
+def load_search_config(path: str) -> SearchConfig:
+    """Read and validate ``path``; every problem raises ``SearchError``."""
+    if not os.path.isfile(path):
+        raise SearchError(f'{path}: no such config file')
+    try:
+        with open(path) as f:
+            raw = yaml.safe_load(f)
+    except yaml.YAMLError as e:
+        reason = ' '.join(str(e).split())
+        raise SearchError(f'{path}: not valid yaml: {reason}')
+    try:
+        return parse_search_config(raw)
+    except SearchError as e:
+        raise SearchError(f'{path}: {e}') from None
+
+
+def parse_search_config(raw) -> SearchConfig:
+    if not isinstance(raw, dict):
+        raise SearchError('top level: expected a mapping with a `task` key')
+    unknown = sorted(set(raw) - {'task', 'search', 'launcher'})
+    if unknown:
+        raise SearchError(f'top level: unknown key(s) {unknown}; expected '
+                          'task, search, launcher')
+    task = raw.get('task')
+    if not isinstance(task, dict):
+        raise SearchError('task: missing; expected a mapping with template '
+                          'and search_args')
+    template = task.get('template')
+    if not isinstance(template, str) or not template.strip():
+        raise SearchError('task.template: expected a non-empty command string')
+    space = SearchSpace(build_search_args(task.get('search_args'),
+                                          'task.search_args'))
+    _check_template(template, space)
+    cfg = SearchConfig(template=template, space=space, raw=raw)
+    _parse_search(raw.get('search') or {}, cfg)
+    _parse_launcher(raw.get('launcher') or {}, cfg)
+    return cfg
+
+
+def _check_template(template, space):
+    used = placeholders(template)
+    names = space.template_names()
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise SearchError(f'task.search_args: {dup} set by more than one '
+                          'argument')
+    missing = [n for n in used if n not in names]
+    if missing:
+        raise SearchError(f'task.template: placeholder(s) '
+                          f'{", ".join("{%s}" % n for n in missing)} have no '
+                          'search argument in task.search_args')
+    unused = [n for n in names if n not in used]
+    if unused:
+        raise SearchError(f'task.search_args: {unused} never used in '
+                          'task.template; add {name} to the template or '
+                          'drop the argument')
+
+
+def _parse_search(search, cfg):
+    if not isinstance(search, dict):
+        raise SearchError('search: expected a mapping')
+    unknown = sorted(set(search) - set(_SEARCH_KEYS))
+    if unknown:
+        raise SearchError(f'search: unknown key(s) {unknown}; expected some '
+                          f'of {list(_SEARCH_KEYS)}')
+    cfg.sampler = _choice(search, 'type', SAMPLERS, 'grid')
+    cfg.mode = _choice(search, 'mode', ('max', 'min'), 'max')
+    cfg.reward_reduce = _choice(search, 'reward_reduce', ('last', 'best'),
+                                'last')
+    cfg.concurrency = _positive_int(search, 'concurrency', 1)
+    cfg.seed = search.get('seed')
+    if cfg.seed is not None and not _is_int(cfg.seed):
+        raise SearchError(f'search.seed: got {cfg.seed!r}; expected an int')
+    cfg.poll_interval = search.get('poll_interval', cfg.poll_interval)
+    if not isinstance(cfg.poll_interval, (int, float)) or \
+            cfg.poll_interval <= 0:
+        raise SearchError('search.poll_interval: expected seconds > 0')
+    cfg.population_size = _positive_int(search, 'population_size', 8)
+    if cfg.population_size < 2:
+        raise SearchError('search.population_size: expected an int >= 2')
+    cfg.sync_reports = search.get('sync_reports', False)
+    if not isinstance(cfg.sync_reports, bool):
+        raise SearchError('search.sync_reports: expected true or false')
+    cfg.reward_attribute = search.get('reward_attribute')
+    if cfg.reward_attribute is not None and not isinstance(
+            cfg.reward_attribute, str):
+        raise SearchError('search.reward_attribute: expected a scalar name')
+    cfg.early_stop = _parse_early_stop(search.get('early_stop', 'none'))
+    cfg.constraints = _parse_constraints(search.get('constraints') or [])
+
+    grid_size = cfg.space.grid_size()
+    if cfg.sampler == 'grid':
+        if grid_size is None:
+            raise SearchError('search.type: grid needs finite values; give '
+                              'Float/Int ranges a step (and no log) or use '
+                              'random/tpe/evolution')
+        cfg.max_jobs = _positive_int(search, 'max_jobs', grid_size)
+        cfg.max_jobs = min(cfg.max_jobs, grid_size)
+    else:
+        if 'max_jobs' not in search:
+            raise SearchError(f'search.max_jobs: required for type '
+                              f'{cfg.sampler!r} (grid alone has a natural '
+                              'size)')
+        cfg.max_jobs = _positive_int(search, 'max_jobs', None)
+    needs_reward = (cfg.sampler in ('tpe', 'evolution')
+                    or cfg.early_stop['type'] != 'none' or cfg.constraints)
+    if needs_reward and not cfg.reward_attribute:
+        raise SearchError('search.reward_attribute: required for type '
+                          f'{cfg.sampler!r}, early_stop and constraints (the '
+                          'scalar the jobs report, e.g. acc)')
+    if cfg.constraints and cfg.sampler not in ('tpe', 'evolution'):
+        raise SearchError('search.constraints: only tpe and evolution honour '
+                          'constraints')
+
+
+def _parse_early_stop(value):
+    if isinstance(value, str) or value is None:
+        value = {'type': value or 'none'}
+    if not isinstance(value, dict) or value.get('type') not in PRUNERS:
+        raise SearchError(f'search.early_stop: got {value!r}; expected one of '
+                          f'{", ".join(PRUNERS)} or {{type: ..., options}}')
+    return dict(value)
+
+
+def _parse_constraints(items):
+    if not isinstance(items, list):
+        raise SearchError('search.constraints: expected a list of '
+                          '{scalar: NAME, max: X} / {scalar, min}')
+    out = []
+    for i, c in enumerate(items):
+        where = f'search.constraints[{i}]'
+        if not isinstance(c, dict) or not isinstance(c.get('scalar'), str):
+            raise SearchError(f'{where}: expected {{scalar: NAME, max: X}}')
+        bounds = {k: c[k] for k in ('min', 'max') if k in c}
+        if not bounds or set(c) - {'scalar', 'min', 'max'} or not all(
+                isinstance(v, (int, float)) for v in bounds.values()):
+            raise SearchError(f'{where}: expected scalar plus numeric min '
+                              'and/or max')
+        out.append(dict(c))
+    return out
+
+
+def _parse_launcher(launcher, cfg):
+    if not isinstance(launcher, dict):
+        raise SearchError('launcher: expected a mapping')
+    unknown = sorted(set(launcher) - {'type', 'sbatch_args'})
+    if unknown:
+        raise SearchError(f'launcher: unknown key(s) {unknown}; expected type,'
+                          ' sbatch_args')
+    cfg.launcher = _choice(launcher, 'type', LAUNCHERS, 'local', 'launcher')
+    args = launcher.get('sbatch_args', [])
+    if isinstance(args, str):
+        import shlex
+        args = shlex.split(args)
+    if not isinstance(args, list) or not all(isinstance(a, str)
+                                             for a in args):
+        raise SearchError('launcher.sbatch_args: expected a list of strings')
+    cfg.sbatch_args = args
+
+
+def _choice(d, key, options, default, section='search'):
+    value = d.get(key, default)
+    if value not in options:
+        raise SearchError(f'{section}.{key}: got {value!r}; expected one of '
+                          f'{", ".join(options)}')
+    return value
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _positive_int(d, key, default):
+    value = d.get(key, default)
+    if not _is_int(value) or value < 1:
+        raise SearchError(f'search.{key}: got {value!r}; expected an int >= 1')
+    return value

@@ -1,0 +1,243 @@
+"""Launch backends: local subprocesses, or Slurm batch jobs (``sbatch``).
+
+Each job runs ``run.sh`` in its folder: the rendered command in a subshell,
+then its exit code written atomically to ``exit_code``. The file (not a
+``wait()``) is the source of truth, so a restarted controller can still
+collect jobs that outlived the previous one.
+"""
+import os
+import signal
+import shlex
+import subprocess
+import time
+from typing import Optional
+
+from .errors import SearchError
+from .report import ENV_JOB_DIR, ENV_SYNC
+
+_SCRIPT = """#!/bin/bash
+# Written by gml.hpo: the job's command, then its exit code for the search.
+echo $$ > started
+(
+{command}
+)
+rc=$?
+printf '%s\\n' "$rc" > exit_code.tmp && mv -f exit_code.tmp exit_code
+exit $rc
+"""
+
+
+def write_job_script(job, command: str) -> str:
+    path = os.path.join(job.path, 'run.sh')
+    with open(path, 'w') as f:
+        f.write(_SCRIPT.format(command=command))
+    os.chmod(path, 0o755)
+    return path
+
+
+def job_env(job, sync_timeout: float = 0) -> dict:
+    env = dict(os.environ)
+    env[ENV_JOB_DIR] = job.path
+    env.pop(ENV_SYNC, None)
+    if sync_timeout:
+        env[ENV_SYNC] = str(sync_timeout)
+    env['GML_HPO_TASK'] = job.task.name
+    env['GML_HPO_JOB'] = job.name
+    return env
+
+
+def _proc_start_ticks(pid: int) -> Optional[str]:
+    """The process start time from /proc, to tell a pid from its reuse."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def pid_alive(pid: Optional[int], start_ticks: Optional[str]) -> bool:
+    if not pid:
+        return False
+    ticks = _proc_start_ticks(pid)
+    if ticks is None:
+        return False
+    if start_ticks is not None and ticks != str(start_ticks):
+        return False
+    try:
+        with open(f'/proc/{pid}/stat') as f:  # a zombie has finished
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+class LocalLauncher:
+    """A bounded pool of subprocesses, each in its own process group."""
+
+    def __init__(self, sync_timeout: float = 0):
+        self.sync_timeout = sync_timeout
+        self.procs = {}  # job path -> Popen (only jobs this process started)
+
+    def start(self, job, command: str) -> dict:
+        script = write_job_script(job, command)
+        with open(job.log, 'ab') as log:
+            proc = subprocess.Popen(['bash', script], cwd=job.path,
+                                    stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL,
+                                    env=job_env(job, self.sync_timeout),
+                                    start_new_session=True)
+        self.procs[job.path] = proc
+        return {'pid': proc.pid, 'pgid': proc.pid,
+                'pid_start': _proc_start_ticks(proc.pid)}
+
+    def poll(self, job, info: dict) -> Optional[int]:
+        """Exit code when the job ended, else None."""
+        proc = self.procs.get(job.path)
+        if proc is not None:
+            rc = proc.poll()
+            if rc is None:
+                return None
+            self.procs.pop(job.path)
+            code = job.exit_code()
+            return code if code is not None else _signal_code(rc)
+        code = job.exit_code()  # a job adopted after a controller restart
+        if code is not None:
+            return code
+        if pid_alive(info.get('pid'), info.get('pid_start')):
+            return None
+        time.sleep(0.05)  # the exit code may have landed just now
+        code = job.exit_code()
+        return code if code is not None else LOST
+
+    def alive(self, job, info: dict) -> bool:
+        return job.path in self.procs or pid_alive(info.get('pid'),
+                                                   info.get('pid_start'))
+
+    def find_started(self, job) -> Optional[dict]:
+        """The handle of a job whose launch a killed controller never
+        recorded, or None when it never started."""
+        try:
+            with open(os.path.join(job.path, 'started')) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+        return {'pid': pid, 'pgid': pid, 'pid_start': None}
+
+    def kill(self, job, info: dict, grace: float = 3.0) -> None:
+        """Stop the job's whole process group: TERM, then KILL after grace."""
+        pgid = info.get('pgid')
+        if not pgid or not self.alive(job, info):
+            return
+        _killpg(pgid, signal.SIGTERM)
+        deadline = time.time() + grace
+        proc = self.procs.get(job.path)
+        while time.time() < deadline:
+            if proc is not None and proc.poll() is not None:
+                break
+            if proc is None and not pid_alive(info.get('pid'),
+                                              info.get('pid_start')):
+                break
+            time.sleep(0.05)
+        _killpg(pgid, signal.SIGKILL)  # children that ignored TERM
+        if proc is not None:
+            proc.wait()
+            self.procs.pop(job.path, None)
+
+
+def _killpg(pgid, sig):
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _signal_code(rc: int) -> int:
+    # Popen reports death by signal N as -N; shells say 128+N.
+    return 128 - rc if rc < 0 else rc
+
+
+#: exit code recorded for a job whose process vanished without one.
+LOST = -1
+
+
+class SbatchLauncher:
+    """Submit each job with ``sbatch``; ``scancel`` stops it."""
+
+    def __init__(self, sbatch_args, sync_timeout: float = 0):
+        self.sbatch_args = list(sbatch_args)
+        self.sync_timeout = sync_timeout
+        self._queue = None
+        self._queue_time = 0.0
+
+    def start(self, job, command: str) -> dict:
+        script = write_job_script(job, command)
+        cmd = ['sbatch', '--parsable', f'--job-name={_job_name(job)}',
+               f'--chdir={job.path}', f'--output={job.log}',
+               *self.sbatch_args, script]
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True,
+                                 env=job_env(job, self.sync_timeout),
+                                 timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise SearchError(f'sbatch failed for job {job.name}: {e}')
+        if out.returncode != 0:
+            raise SearchError(f'sbatch failed for job {job.name} '
+                              f'({" ".join(map(shlex.quote, cmd))}): '
+                              f'{out.stderr.strip()}')
+        return {'slurm_job_id': out.stdout.strip().split(';')[0]}
+
+    def _queued(self) -> set:
+        # One squeue call per second at most, for all jobs together.
+        if self._queue is None or time.time() - self._queue_time > 1.0:
+            out = subprocess.run(['squeue', '-h', '-o', '%i'],
+                                 capture_output=True, text=True, timeout=60)
+            if out.returncode != 0:
+                return self._queue or set()
+            self._queue = set(out.stdout.split())
+            self._queue_time = time.time()
+        return self._queue
+
+    def poll(self, job, info: dict) -> Optional[int]:
+        code = job.exit_code()
+        if code is not None:
+            return code
+        if info.get('slurm_job_id') in self._queued():
+            return None
+        self._queue = None  # refresh once before declaring it gone
+        if info.get('slurm_job_id') in self._queued():
+            return None
+        code = job.exit_code()
+        return code if code is not None else LOST
+
+    def alive(self, job, info: dict) -> bool:
+        return info.get('slurm_job_id') in self._queued()
+
+    def find_started(self, job) -> Optional[dict]:
+        out = subprocess.run(['squeue', '-h', '-o', '%i', '-n',
+                              _job_name(job)], capture_output=True,
+                             text=True, timeout=60)
+        ids = out.stdout.split()
+        if ids:
+            return {'slurm_job_id': ids[0]}
+        if os.path.exists(os.path.join(job.path, 'started')):
+            return {'slurm_job_id': None}  # ran already; exit_code tells
+        return None
+
+    def kill(self, job, info: dict, grace: float = 3.0) -> None:
+        job_id = info.get('slurm_job_id')
+        if job_id:
+            subprocess.run(['scancel', str(job_id)], capture_output=True,
+                           timeout=60)
+            self._queue = None
+
+
+def _job_name(job) -> str:
+    return f'gml-{job.task.name}-{job.name}'
+
+
+def build_launcher(cfg):
+    # Jobs wait for the pruner's verdict only when there is a pruner.
+    sync = 60.0 if cfg.sync_reports and cfg.early_stop['type'] != 'none' \
+        else 0
+    if cfg.launcher == 'sbatch':
+        return SbatchLauncher(cfg.sbatch_args, sync)
+    return LocalLauncher(sync)
