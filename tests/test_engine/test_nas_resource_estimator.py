@@ -1,6 +1,7 @@
 import random
 
-from gml.engine.search import SubnetResourceEstimator, count_flops, count_params
+from gml.engine.search import (SubnetResourceEstimator, count_flops,
+                               count_params)
 from gml.registry import MODELS
 
 MODEL = dict(type='mmcls.ImageClassifier',

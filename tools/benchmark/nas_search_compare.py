@@ -1,8 +1,8 @@
 """Evolution vs random search at an equal number of evaluated candidates.
 
     python tools/benchmark/nas_search_compare.py SUPERNET_CKPT \
-        [--seeds 0 1 2] [--work-dir work_dirs/nas_search_compare]
-        [--cfg-options ...]
+        [--seeds 0 1 2] [--budget GENERATIONS CANDIDATES]
+        [--work-dir work_dirs/nas_search_compare] [--cfg-options ...]
 
 Runs tools/search.py with the digits evolution and random search configs
 (same budget: max_epochs x num_candidates) once per seed and prints the
@@ -18,7 +18,8 @@ import sys
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = {
-    'evolution': 'configs/nas/spos/spos_shufflenetv2_evolution_search_digits.py',
+    'evolution':
+    'configs/nas/spos/spos_shufflenetv2_evolution_search_digits.py',
     'random': 'configs/nas/spos/spos_shufflenetv2_random_search_digits.py',
 }
 
@@ -28,8 +29,21 @@ def main():
     p.add_argument('checkpoint')
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--work-dir', default='work_dirs/nas_search_compare')
+    p.add_argument('--budget', type=int, nargs=2, metavar=('GENERATIONS',
+                                                           'CANDIDATES'),
+                   help='override the configs\' max_epochs/num_candidates '
+                   '(evolution: 3/8 of the candidates mutants, 3/8 '
+                   'crossovers)')
     p.add_argument('--cfg-options', nargs='+', default=[])
     args = p.parse_args()
+    budget = {k: [] for k in CONFIGS}
+    if args.budget:
+        gens, cands = args.budget
+        for k in CONFIGS:
+            budget[k] = [f'train_cfg.max_epochs={gens}',
+                         f'train_cfg.num_candidates={cands}']
+        budget['evolution'] += [f'train_cfg.num_mutation={cands * 3 // 8}',
+                                f'train_cfg.num_crossover={cands * 3 // 8}']
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         x for x in (ROOT, os.environ.get('PYTHONPATH')) if x))
     results = {k: [] for k in CONFIGS}
@@ -41,7 +55,8 @@ def main():
                 cmd = [sys.executable, osp.join(ROOT, 'tools/search.py'),
                        osp.join(ROOT, config), args.checkpoint,
                        '--work-dir', wd, '--cfg-options',
-                       f'randomness.seed={seed}', *args.cfg_options]
+                       f'randomness.seed={seed}', *budget[kind],
+                       *args.cfg_options]
                 subprocess.run(cmd, cwd=ROOT, env=env, check=True,
                                stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)

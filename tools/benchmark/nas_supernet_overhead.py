@@ -20,12 +20,14 @@ import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
-CONFIG = osp.join(ROOT, 'configs/nas/spos/spos_shufflenetv2_supernet_digits.py')
+CONFIG = osp.join(ROOT,
+                  'configs/nas/spos/spos_shufflenetv2_supernet_digits.py')
 
 
 def build(cfg, **kwargs):
     from gml.registry import MODELS
-    return MODELS.build(dict(cfg.model, data_preprocessor=cfg.data_preprocessor,
+    return MODELS.build(dict(cfg.model,
+                             data_preprocessor=cfg.data_preprocessor,
                              **kwargs))
 
 
