@@ -1,7 +1,7 @@
 """The main job end to end: demo/spos/run_spos_pipeline.py drives
 tools/train.py -> test.py -> search.py (evolution, random) -> train.py
 (subnet, --cfg-options algorithm.mutable_cfg=...) -> test.py, shrunk to
-one epoch/generation on a slice of the embedded digits."""
+two epochs/generations on a slice of the embedded digits."""
 import json
 import os.path as osp
 import subprocess
@@ -10,7 +10,7 @@ import sys
 import pytest
 import yaml
 
-SHRINK = ['train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=64',
+SHRINK = ['train_cfg.max_epochs=2', 'train_dataloader.dataset.indices=64',
           'val_dataloader.dataset.indices=64',
           'test_dataloader.dataset.indices=64']
 
@@ -25,8 +25,8 @@ def test_spos_pipeline_end_to_end(repo_root, tmp_path):
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     summary = json.loads((wd / 'summary.json').read_text())
     evo, rnd = summary['evolution'], summary['random']
-    # one generation of each search, same budget
-    assert evo['evaluated'] == rnd['evaluated'] == 16
+    # two generations of 16 candidates for each search: the same budget
+    assert evo['evaluated'] == rnd['evaluated'] == 32
     assert 0 <= summary['supernet_default_path_test_top1'] <= 100
     assert 0 <= evo['retrained_test_top1'] <= 100
     assert evo['flops_M'] <= 0.83 and rnd['flops_M'] <= 0.83
