@@ -3,7 +3,13 @@
 #       --cfg-options algorithm.mutable_cfg=WORK_DIR/best_subnet.yaml
 _base_ = ['./spos_shufflenetv2_supernet_digits.py']
 
-algorithm = dict(mutable_cfg=None, require_subnet=True)
+# a single path trains like any network: no zero-initialised branches, a
+# lower learning rate
+algorithm = dict(
+    mutable_cfg=None,
+    require_subnet=True,
+    model=dict(backbone=dict(zero_init_branch=False)))
+optim_wrapper = dict(optimizer=dict(lr=0.05))
 train_cfg = dict(max_epochs=12, val_interval=4)
 val_cfg = dict(_delete_=True)
 test_cfg = dict(_delete_=True)
