@@ -1,2 +1,3 @@
 
 from .mobilenet_v2_slice import MobileNetV2Slice  # noqa: F401
+from .shufflenet_v2_oneshot import ShuffleNetV2_OneShot  # noqa: F401

@@ -1,2 +1,4 @@
-
 from .dmcp_mutator import DMCPChannelMutator  # noqa: F401
+from .stateless_mutator import StatelessMutator
+
+__all__ = ['DMCPChannelMutator', 'StatelessMutator']

@@ -1,1 +1,3 @@
+from .spos import SPOS
 
+__all__ = ['SPOS']

@@ -1,0 +1,160 @@
+"""The SPOS pipeline end to end on the embedded digits, with gml's tools.
+
+    python demo/spos/run_spos_pipeline.py --work-dir work_dirs/spos_demo
+
+Runs, as subprocesses, exactly what a user runs:
+  1. tools/train.py   supernet                       -> supernet/epoch_N.pth
+  2. tools/test.py    supernet on its default path   -> supernet accuracy
+  3. tools/search.py  evolution search               -> best_subnet.yaml
+  4. tools/search.py  random search, same budget     -> its best subnet
+  5. tools/train.py   retrain the evolution's best subnet from scratch
+  6. tools/test.py    the retrained subnet on the test split
+then prints a results table (also written to WORK_DIR/summary.md/json).
+A step whose result is already in WORK_DIR is skipped (rerun with --force).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+CFG = osp.join(ROOT, 'configs/nas/spos')
+SUPERNET = osp.join(CFG, 'spos_shufflenetv2_supernet_digits.py')
+EVOLUTION = osp.join(CFG, 'spos_shufflenetv2_evolution_search_digits.py')
+RANDOM = osp.join(CFG, 'spos_shufflenetv2_random_search_digits.py')
+SUBNET = osp.join(CFG, 'spos_shufflenetv2_subnet_digits.py')
+SHORT = {'shuffle_3x3': '3', 'shuffle_5x5': '5', 'shuffle_7x7': '7',
+         'shuffle_xception': 'x'}
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--work-dir', default='work_dirs/spos_demo')
+    p.add_argument('--force', action='store_true',
+                   help='rerun every step even if its result exists')
+    p.add_argument('--cfg-options', nargs='+', default=[],
+                   help='passed to every step, e.g. randomness.seed=1')
+    return p.parse_args()
+
+
+def run_step(title, args, log_path, done_file, force):
+    if not force and osp.isfile(done_file):
+        print(f'[skip] {title}: {done_file} exists')
+        return
+    print(f'[run ] {title} ... ', end='', flush=True)
+    os.makedirs(osp.dirname(log_path), exist_ok=True)
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(
+        p for p in (ROOT, env.get('PYTHONPATH')) if p)
+    start = time.time()
+    with open(log_path, 'w') as log:
+        proc = subprocess.run([sys.executable] + args, cwd=ROOT, env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    if proc.returncode != 0 or not osp.isfile(done_file):
+        print('FAILED')
+        with open(log_path) as f:
+            sys.stderr.write(''.join(f.readlines()[-30:]))
+        sys.exit(f'{title} failed (exit {proc.returncode}); full log: '
+                 f'{log_path}')
+    print(f'{time.time() - start:.0f} s  (log: {log_path})')
+
+
+def last_checkpoint(work_dir):
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def best_record(search_dir):
+    with open(osp.join(search_dir, 'search_state.json')) as f:
+        records = json.load(f)['records']
+    best = sorted(records, key=lambda r: (-r['score'], r['id']))[0]
+    return best, len(records)
+
+
+def main():
+    args = parse_args()
+    wd = osp.abspath(args.work_dir)
+    opts = ['--cfg-options', *args.cfg_options] if args.cfg_options else []
+    tools = osp.join(ROOT, 'tools')
+
+    sup_dir = osp.join(wd, 'supernet')
+    run_step('1/6 train the supernet',
+             [f'{tools}/train.py', SUPERNET, '--work-dir', sup_dir, *opts],
+             osp.join(wd, 'logs/1_supernet_train.log'),
+             osp.join(sup_dir, 'last_checkpoint'), args.force)
+    sup_ckpt = last_checkpoint(sup_dir)
+    sup_metrics = osp.join(sup_dir, 'test_metrics.json')
+    run_step('2/6 test the supernet (default path)',
+             [f'{tools}/test.py', SUPERNET, sup_ckpt, '--work-dir', sup_dir,
+              '--out', sup_metrics, *opts],
+             osp.join(wd, 'logs/2_supernet_test.log'), sup_metrics,
+             args.force)
+    evo_dir = osp.join(wd, 'search_evolution')
+    run_step('3/6 evolution search',
+             [f'{tools}/search.py', EVOLUTION, sup_ckpt, '--work-dir',
+              evo_dir, *opts],
+             osp.join(wd, 'logs/3_search_evolution.log'),
+             osp.join(evo_dir, 'best_subnet.yaml'), args.force)
+    rnd_dir = osp.join(wd, 'search_random')
+    run_step('4/6 random search (same budget)',
+             [f'{tools}/search.py', RANDOM, sup_ckpt, '--work-dir', rnd_dir,
+              *opts],
+             osp.join(wd, 'logs/4_search_random.log'),
+             osp.join(rnd_dir, 'best_subnet.yaml'), args.force)
+    subnet_yaml = osp.join(evo_dir, 'best_subnet.yaml')
+    sub_opts = ['--cfg-options', f'algorithm.mutable_cfg={subnet_yaml}',
+                *args.cfg_options]
+    re_dir = osp.join(wd, 'retrain')
+    run_step('5/6 retrain the best subnet',
+             [f'{tools}/train.py', SUBNET, '--work-dir', re_dir, *sub_opts],
+             osp.join(wd, 'logs/5_retrain.log'),
+             osp.join(re_dir, 'last_checkpoint'), args.force)
+    re_metrics = osp.join(re_dir, 'test_metrics.json')
+    run_step('6/6 test the retrained subnet',
+             [f'{tools}/test.py', SUBNET, last_checkpoint(re_dir),
+              '--work-dir', re_dir, '--out', re_metrics, *sub_opts],
+             osp.join(wd, 'logs/6_retrain_test.log'), re_metrics, args.force)
+
+    with open(sup_metrics) as f:
+        sup_acc = json.load(f)['accuracy/top1']
+    with open(re_metrics) as f:
+        re_acc = json.load(f)['accuracy/top1']
+    evo, n_evo = best_record(evo_dir)
+    rnd, n_rnd = best_record(rnd_dir)
+    summary = dict(
+        supernet_default_path_test_top1=sup_acc,
+        evolution=dict(evaluated=n_evo, best_val_top1_supernet=evo['score'],
+                       flops_M=evo['flops_M'], params_M=evo['params_M'],
+                       retrained_test_top1=re_acc, subnet=evo['subnet']),
+        random=dict(evaluated=n_rnd, best_val_top1_supernet=rnd['score'],
+                    flops_M=rnd['flops_M'], params_M=rnd['params_M'],
+                    subnet=rnd['subnet']))
+    code = lambda s: ''.join(SHORT.get(c, '?') for c in s.values())  # noqa
+    table = '\n'.join([
+        '| | evaluated | val top-1 (supernet weights) | MFLOPs | '
+        'params (M) | test top-1 after retraining | choices (3/5/7/x) |',
+        '|---|---|---|---|---|---|---|',
+        f'| supernet, default path | - | - | - | - | {sup_acc:.2f} '
+        '(supernet weights) | 33333333333333333333 |',
+        f'| evolution search best | {n_evo} | {evo["score"]:.2f} | '
+        f'{evo["flops_M"]:.3f} | {evo["params_M"]:.4f} | {re_acc:.2f} | '
+        f'{code(evo["subnet"])} |',
+        f'| random search best | {n_rnd} | {rnd["score"]:.2f} | '
+        f'{rnd["flops_M"]:.3f} | {rnd["params_M"]:.4f} | (not retrained) | '
+        f'{code(rnd["subnet"])} |',
+    ])
+    from gml.utils.fileio import atomic_dump_json, atomic_write_text
+    atomic_dump_json(summary, osp.join(wd, 'summary.json'))
+    atomic_write_text(osp.join(wd, 'summary.md'), table + '\n')
+    print('\nSPOS on the embedded digits (8x8, 10 classes):\n')
+    print(table)
+    print(f'\nbest subnet: {subnet_yaml}\nplots: {evo_dir}/search_curve.png, '
+          f'{evo_dir}/score_vs_flops.png\nsummary: {wd}/summary.json')
+
+
+if __name__ == '__main__':
+    main()

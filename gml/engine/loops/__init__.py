@@ -1,0 +1,7 @@
+from .base_search_loop import BaseSearchLoop, SearchError
+from .evolution_search_loop import EvolutionSearchLoop
+from .random_search_loop import RandomSearchLoop
+from .subnet_val_loop import SubnetTestLoop, SubnetValLoop
+
+__all__ = ['BaseSearchLoop', 'SearchError', 'EvolutionSearchLoop',
+           'RandomSearchLoop', 'SubnetTestLoop', 'SubnetValLoop']

@@ -1,0 +1,18 @@
+"""Random search: the baseline an evolution search must beat."""
+from typing import Dict, List, Tuple
+
+from gml.registry import LOOPS
+
+from .base_search_loop import BaseSearchLoop
+
+
+@LOOPS.register_module()
+class RandomSearchLoop(BaseSearchLoop):
+    """``num_candidates`` new uniformly random subnets per generation
+    (within the limits), so that ``max_epochs * num_candidates`` matches an
+    evolution search's budget."""
+
+    def propose(self) -> List[Tuple[Dict, str]]:
+        proposals: List[Tuple[Dict, str]] = []
+        self.fill_random(proposals)
+        return proposals

@@ -1,0 +1,73 @@
+"""What a search leaves in its work dir: CSV, subnet yamls and plots."""
+import csv
+import io
+import os.path as osp
+from typing import Dict, List
+
+from gml.structures import dump_subnet
+from gml.utils.fileio import atomic_write_bytes, atomic_write_text
+
+CSV_FIELDS = ('id', 'generation', 'origin', 'score', 'flops_M', 'params_M')
+
+
+def write_candidates_csv(records: List[Dict], path: str) -> None:
+    """One row per evaluated candidate, its choices in the last columns."""
+    layers = list(records[0]['subnet']) if records else []
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(list(CSV_FIELDS) + layers)
+    for r in records:
+        writer.writerow([r[k] for k in CSV_FIELDS]
+                        + [r['subnet'][n] for n in layers])
+    atomic_write_text(path, out.getvalue())
+
+
+def write_subnets(top: List[Dict], work_dir: str, score_key: str) -> None:
+    """``best_subnet.yaml`` and ``top_k/rank_{i}.yaml`` (best first)."""
+    for i, r in enumerate(top):
+        extra = {score_key: r['score'], 'flops_M': r['flops_M'],
+                 'params_M': r['params_M'], 'candidate_id': r['id']}
+        dump_subnet(r['subnet'], osp.join(work_dir, 'top_k',
+                                          f'rank_{i}.yaml'), extra)
+        if i == 0:
+            dump_subnet(r['subnet'], osp.join(work_dir, 'best_subnet.yaml'),
+                        extra)
+
+
+def write_plots(records: List[Dict], work_dir: str, score_key: str) -> None:
+    """``search_curve.png`` (score per generation) and
+    ``score_vs_flops.png``."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    gens = sorted({r['generation'] for r in records})
+    best, mean, best_so_far = [], [], float('-inf')
+    for g in gens:
+        scores = [r['score'] for r in records if r['generation'] == g]
+        best_so_far = max(best_so_far, max(scores))
+        best.append(best_so_far)
+        mean.append(sum(scores) / len(scores))
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(gens, best, marker='o', label='best so far')
+    ax.plot(gens, mean, marker='.', label='generation mean')
+    ax.set_xlabel('generation')
+    ax.set_ylabel(score_key)
+    ax.legend()
+    fig.tight_layout()
+    _save(fig, osp.join(work_dir, 'search_curve.png'))
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    sc = ax.scatter([r['flops_M'] for r in records],
+                    [r['score'] for r in records],
+                    c=[r['generation'] for r in records], cmap='viridis', s=12)
+    fig.colorbar(sc, ax=ax, label='generation')
+    ax.set_xlabel('MFLOPs')
+    ax.set_ylabel(score_key)
+    fig.tight_layout()
+    _save(fig, osp.join(work_dir, 'score_vs_flops.png'))
+    plt.close('all')
+
+
+def _save(fig, path: str) -> None:
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=100)
+    atomic_write_bytes(path, buf.getvalue())

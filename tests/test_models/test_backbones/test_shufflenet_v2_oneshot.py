@@ -1,0 +1,46 @@
+import pytest
+import torch
+
+from gml.models.backbones.shufflenet_v2_oneshot import (CHOICES,
+                                                        ShuffleNetV2_OneShot)
+from gml.models.mutables import OneShotMutableOP
+
+
+def test_spos_search_space_shape():
+    net = ShuffleNetV2_OneShot(widen_factor=0.125, stem_channels=8,
+                               last_channels=32)
+    blocks = [m for m in net.modules() if isinstance(m, OneShotMutableOP)]
+    assert len(blocks) == 20
+    assert all(tuple(b.choices) == CHOICES for b in blocks)
+    # ImageNet stem (stride 2 + max-pool) and 4 stride-2 stages: /32
+    out = net(torch.randn(2, 3, 64, 64))
+    assert len(out) == 1 and out[0].shape == (2, 32, 2, 2)
+
+
+def test_small_input_options_and_out_indices():
+    net = ShuffleNetV2_OneShot(widen_factor=0.125, stem_channels=8,
+                               stem_stride=1, stem_pool=False,
+                               strides=(1, 2, 2, 1), last_channels=32,
+                               out_indices=(0, 1, 2, 3, 4))
+    outs = net(torch.randn(2, 3, 8, 8))
+    assert [tuple(o.shape[1:]) for o in outs] == [
+        (8, 8, 8), (20, 4, 4), (40, 2, 2), (80, 2, 2), (32, 2, 2)]
+
+
+def test_every_choice_forwards_at_every_position():
+    net = ShuffleNetV2_OneShot(widen_factor=0.125, stem_channels=8,
+                               stem_stride=1, stem_pool=False,
+                               last_channels=16, stage_blocks=(1, 1, 2, 1))
+    x = torch.randn(2, 3, 16, 16)
+    for choice in CHOICES:
+        for m in net.modules():
+            if isinstance(m, OneShotMutableOP):
+                m.current_choice = choice
+        assert net(x)[0].shape == (2, 16, 1, 1)
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match='out_indices'):
+        ShuffleNetV2_OneShot(out_indices=(5, ))
+    with pytest.raises(ValueError, match='strides needs 4 values'):
+        ShuffleNetV2_OneShot(strides=(1, 2))

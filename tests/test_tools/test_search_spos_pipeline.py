@@ -1,0 +1,46 @@
+"""The main job end to end: demo/spos/run_spos_pipeline.py drives
+tools/train.py -> test.py -> search.py (evolution, random) -> train.py
+(subnet, --cfg-options algorithm.mutable_cfg=...) -> test.py, shrunk to
+two epochs/generations on a slice of the embedded digits."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+SHRINK = ['train_cfg.max_epochs=2', 'train_dataloader.dataset.indices=64',
+          'val_dataloader.dataset.indices=64',
+          'test_dataloader.dataset.indices=64']
+
+
+@pytest.mark.slow
+def test_spos_pipeline_end_to_end(repo_root, tmp_path):
+    wd = tmp_path / 'spos'
+    r = subprocess.run(
+        [sys.executable, osp.join(repo_root, 'demo/spos/run_spos_pipeline.py'),
+         '--work-dir', str(wd), '--cfg-options', *SHRINK],
+        cwd=repo_root, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    summary = json.loads((wd / 'summary.json').read_text())
+    evo, rnd = summary['evolution'], summary['random']
+    # two generations of 16 candidates for each search: the same budget
+    assert evo['evaluated'] == rnd['evaluated'] == 32
+    assert 0 <= summary['supernet_default_path_test_top1'] <= 100
+    assert 0 <= evo['retrained_test_top1'] <= 100
+    assert evo['flops_M'] <= 0.83 and rnd['flops_M'] <= 0.83
+    # the retrained model is the searched subnet
+    best = yaml.safe_load((wd / 'search_evolution/best_subnet.yaml')
+                          .read_text())
+    assert {k: v['chosen'] for k, v in best.items()} == evo['subnet']
+    log = (wd / 'logs/5_retrain.log').read_text()
+    assert 'best_subnet.yaml' in log
+    assert 'evolution search best' in r.stdout
+    assert 'random search best' in r.stdout
+    # a second run finds every result and redoes nothing
+    r = subprocess.run(
+        [sys.executable, osp.join(repo_root, 'demo/spos/run_spos_pipeline.py'),
+         '--work-dir', str(wd), '--cfg-options', *SHRINK],
+        cwd=repo_root, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.count('[skip]') == 6

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Search with N processes on this node (torchrun):
+#   bash tools/dist_search.sh CONFIG CHECKPOINT GPUS [PY_ARGS...]
+# NNODES, NODE_RANK, PORT, MASTER_ADDR for multi-node; PYTHON.
+[ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
+set -euo pipefail
+if [ $# -lt 3 ]; then
+    echo "usage: $0 CONFIG CHECKPOINT GPUS [PY_ARGS...]" >&2
+    exit 2
+fi
+CONFIG=$1 CHECKPOINT=$2 GPUS=$3
+shift 3
+NNODES=${NNODES:-1} NODE_RANK=${NODE_RANK:-0} PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
+export PYTHONPATH="$(cd "$(dirname "$0")/.." && pwd)${PYTHONPATH:+:$PYTHONPATH}"
+${PYTHON:-python} -m torch.distributed.run --nnodes="$NNODES" \
+    --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$GPUS" --master_port="$PORT" \
+    "$(dirname "$0")/search.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "$@"

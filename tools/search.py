@@ -1,0 +1,50 @@
+"""Search a trained supernet for its best subnet.
+
+    python tools/search.py CONFIG CHECKPOINT [--work-dir DIR] [--resume]
+        [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
+
+The config's ``train_cfg`` is a search loop (``gml.EvolutionSearchLoop`` or
+``gml.RandomSearchLoop``). Results land in the work dir: best_subnet.yaml,
+top_k/rank_*.yaml, candidates.csv, search_curve.png, score_vs_flops.png and
+search_state.json (what ``--resume`` continues from).
+"""
+import argparse
+import os.path as osp
+
+from gml.utils.cli import (OneLineErrorParser, add_common_args, fail,
+                           load_cli_config, parse_args, setup_launcher)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineErrorParser(description='Search subnets of a supernet')
+    add_common_args(parser)
+    parser.add_argument('checkpoint', help='supernet checkpoint')
+    parser.add_argument(
+        '--resume', action='store_true',
+        help='continue from WORK_DIR/search_state.json (the last finished '
+        'generation)')
+    return parser
+
+
+def main(argv=None):
+    args = parse_args(build_parser(), argv)
+    if not osp.isfile(args.checkpoint):
+        fail(f'checkpoint {args.checkpoint!r} does not exist')
+    cfg = load_cli_config(args)
+    loop_type = str((cfg.get('train_cfg') or {}).get('type', ''))
+    if not loop_type.endswith('SearchLoop'):
+        fail(f'{args.config}: train_cfg.type must be a search loop '
+             '(gml.EvolutionSearchLoop or gml.RandomSearchLoop), got '
+             f'{loop_type or "none"!r}')
+    cfg.train_cfg.resume = args.resume
+    # the supernet's weights; the search's own state is resumed by the loop
+    cfg.load_from, cfg.resume = args.checkpoint, False
+    setup_launcher(cfg, args.launcher, args.local_rank)
+
+    from gml.engine.runner import build_runner
+    runner = build_runner(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
