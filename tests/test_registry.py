@@ -83,3 +83,21 @@ def test_build_leaves_no_default_scope_behind():
                       **CLS_TAIL))
     current = DefaultScope.get_current_instance()
     assert current is None or current.scope_name == 'gml'
+
+
+def test_mmcv_layer_configs_get_no_scope():
+    """`norm_cfg=dict(type='BN')` goes to mmcv's build_norm_layer, which
+    rejects a `_scope_` key; only zoo-registered types get one."""
+    from gml.utils.scopes import normalize_scopes
+    cfg = normalize_scopes(dict(type='YOLOV3', backbone=dict(
+        type='MobileNetV2', norm_cfg=dict(type='BN'),
+        act_cfg=dict(type='ReLU6'))), MODELS)
+    assert cfg['_scope_'] == 'mmdet'
+    assert '_scope_' not in cfg['backbone']['norm_cfg']
+    model = MODELS.build(dict(
+        type='mmcls.ImageClassifier',
+        backbone=dict(type='gml.ShuffleNetV2_OneShot', widen_factor=0.5,
+                      norm_cfg=dict(type='BN')),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=1024)))
+    assert model(torch.rand(2, 3, 32, 32), mode='tensor').shape == (2, 10)

@@ -101,6 +101,14 @@ def load_config(path: str,
         except Exception as e:
             raise ConfigError(f'{path}: --cfg-options {key}={value!r} does '
                               f'not fit the config: {e}') from None
+    if cfg_options and cfg.get('custom_imports'):
+        # mmengine imports them when reading the file; an override may add
+        # some (e.g. a hook of the user's) after that.
+        from mmengine.utils import import_modules_from_strings
+        try:
+            import_modules_from_strings(**cfg.custom_imports)
+        except ImportError as e:
+            raise ConfigError(f'{path}: custom_imports: {e}') from None
     expand_env(cfg._cfg_dict)
     translate_legacy(cfg)
     if 'model' not in cfg:

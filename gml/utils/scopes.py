@@ -12,6 +12,7 @@ config inherited from mmdet) get the scope of the zoo that registers them,
 so their children resolve in that zoo too.
 """
 import copy
+from importlib import import_module
 from typing import Any, Optional
 
 from mmengine.registry import Registry
@@ -20,19 +21,30 @@ ZOO_SCOPES = ('mmpretrain', 'mmdet')
 
 
 def _scope_of(registry: Registry, key: str) -> Optional[str]:
-    """The zoo scope owning ``key`` when gml/mmengine do not, else None."""
+    """The zoo that itself registers ``key`` when gml/mmengine do not.
+
+    Only a zoo's own entries count: mmcv's layers (``BN``, ``ReLU``...) sit in
+    mmengine's root and are found through a zoo's parent, but their configs
+    go to mmcv's ``build_norm_layer`` & co., which reject a ``_scope_`` key.
+    """
     from gml.registry import FALLBACK_SCOPES
     reg = registry
     while reg is not None:
         if key in reg._module_dict:
             return None
         reg = reg.parent
+    root = registry._get_root_registry()
     for zoo in FALLBACK_SCOPES:
         try:
-            if Registry.get(registry, f'{zoo}.{key}') is not None:
-                return zoo
-        except (ImportError, KeyError):
+            import_module(f'{zoo}.registry')
+        except ImportError:
             continue
+        child = root._children.get(zoo)
+        if child is None:
+            continue
+        child.import_from_location()
+        if key in child._module_dict:
+            return zoo
     return None
 
 

@@ -13,6 +13,20 @@ def test_values_are_typed():
                     'd': {'k': 1}}
 
 
+def test_dict_calls_as_in_configs():
+    opts = parse_cfg_options(["h=[dict(type='X', rank=1, n=dict(a=[1]))]",
+                              "d=dict(k=(1, 2))"])
+    assert opts == {'h': [{'type': 'X', 'rank': 1, 'n': {'a': [1]}}],
+                    'd': {'k': (1, 2)}}
+
+
+@pytest.mark.parametrize('value', ["[open('f')]", "dict(**x)", "[dict(1)]",
+                                   "__import__('os')"])
+def test_other_calls_are_refused(value):
+    with pytest.raises(ConfigError, match='malformed value'):
+        parse_cfg_options([f'k={value}'])
+
+
 def test_value_keeps_equals_signs():
     assert parse_cfg_options(['p=a=b']) == {'p': 'a=b'}
 

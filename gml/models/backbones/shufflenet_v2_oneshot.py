@@ -22,14 +22,6 @@ STAGE_WIDTHS = (64, 160, 320, 640)
 CHOICES = ('shuffle_3x3', 'shuffle_5x5', 'shuffle_7x7', 'shuffle_xception')
 
 
-def _layer_cfg(cfg: Optional[Dict]) -> Optional[Dict]:
-    """mmcv layer configs (norm/act) are not registry-scoped: gml's scope
-    normalization may have added a ``_scope_`` mmcv does not accept."""
-    if cfg is None:
-        return None
-    return {k: v for k, v in cfg.items() if k != '_scope_'}
-
-
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     n, c, h, w = x.shape
     x = x.view(n, groups, c // groups, h, w).transpose(1, 2)
@@ -167,7 +159,6 @@ class ShuffleNetV2_OneShot(BaseModule):
                  zero_init_branch: bool = False,
                  init_cfg: Optional[Dict] = None):
         super().__init__(init_cfg)
-        norm_cfg, act_cfg = _layer_cfg(norm_cfg), _layer_cfg(act_cfg)
         for i in out_indices:
             if i not in range(5):
                 raise ValueError(f'out_indices must be in 0..4, got {i}')
