@@ -24,7 +24,12 @@ fi
 
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-pip_install() { "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c "$CONSTRAINTS" "$@"; }
+# pip warns about every index location it cannot list; keep its real output.
+pip_install() {
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c "$CONSTRAINTS" "$@" 2>&1 |
+        { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+    return "${PIPESTATUS[0]}"
+}
 
 echo "[gml install] torch, torchvision and build tools into $VENV"
 pip_install setuptools wheel ninja psutil torch torchvision
