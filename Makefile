@@ -3,6 +3,8 @@
 #   make test   install gml into .venv, then run the whole test suite
 PY := .venv/bin/python
 export OMP_NUM_THREADS ?= 2
+# the venv's console scripts (search-init/-run/-ctl) and python come first
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
 .PHONY: install demo test
 
