@@ -95,13 +95,22 @@ def main():
     parser.add_argument('--config', default=DEFAULT_CFG)
     parser.add_argument('--iters', type=int, default=200)
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--repeats', type=int, default=2,
+                        help='alternate the two loops this many times and '
+                        'keep the best of each (order and noise matter)')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cfg = load_config(args.config)
-    plain = plain_loop(cfg, args.iters)
-    runner = runner_loop(cfg, args.iters)
+    plains, runners = [], []
+    for _ in range(args.repeats):
+        runners.append(runner_loop(cfg, args.iters))
+        plains.append(plain_loop(cfg, args.iters))
+    plain, runner = max(plains), max(runners)
     print(f'config: {args.config}, batch {cfg.train_dataloader.batch_size}, '
-          f'{args.iters} iterations, {args.threads} threads')
+          f'{args.iters} iterations, {args.threads} threads, best of '
+          f'{args.repeats}')
+    print('runs (it/s): plain ' + ', '.join(f'{v:.2f}' for v in plains) +
+          '; gml ' + ', '.join(f'{v:.2f}' for v in runners))
     print(f'plain torch loop : {plain:8.2f} it/s')
     print(f'gml/mmengine     : {runner:8.2f} it/s')
     print(f'ratio plain/gml  : {plain / runner:8.3f}x')
