@@ -11,8 +11,9 @@ search_state.json (what ``--resume`` continues from).
 import argparse
 import os.path as osp
 
-from gml.utils.cli import (OneLineErrorParser, add_common_args, fail,
-                           load_cli_config, parse_args, setup_launcher)
+from gml.utils.cli import (OneLineErrorParser, add_common_args,
+                           build_cli_runner, fail, load_cli_config,
+                           parse_args, setup_launcher)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,8 +42,7 @@ def main(argv=None):
     cfg.load_from, cfg.resume = args.checkpoint, False
     setup_launcher(cfg, args.launcher, args.local_rank)
 
-    from gml.engine.runner import build_runner
-    runner = build_runner(cfg)
+    runner = build_cli_runner(cfg)
     runner.train()
 
 

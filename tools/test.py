@@ -7,8 +7,9 @@ import argparse
 import json
 import os.path as osp
 
-from gml.utils.cli import (OneLineErrorParser, add_common_args, fail,
-                           load_cli_config, parse_args, setup_launcher)
+from gml.utils.cli import (OneLineErrorParser, add_common_args,
+                           build_cli_runner, fail, load_cli_config,
+                           parse_args, setup_launcher)
 
 #: ``--eval`` names of the old toolbox and the evaluator each stands for.
 LEGACY_EVAL = {
@@ -39,13 +40,8 @@ def main(argv=None):
         cfg.test_evaluator = [LEGACY_EVAL[name] for name in args.eval]
     setup_launcher(cfg, args.launcher, args.local_rank)
 
-    from gml.engine.runner import build_runner
-    from gml.utils.cfg_options import ConfigError
     from gml.utils.fileio import atomic_dump_json
-    try:
-        runner = build_runner(cfg)
-    except ConfigError as e:  # bad user input found while building
-        fail(str(e))
+    runner = build_cli_runner(cfg)
     metrics = runner.test()
     metrics = {k: float(v) if hasattr(v, '__float__') else v
                for k, v in metrics.items()}

@@ -6,8 +6,9 @@
 import argparse
 import os.path as osp
 
-from gml.utils.cli import (OneLineErrorParser, add_common_args, fail,
-                           load_cli_config, parse_args, setup_launcher)
+from gml.utils.cli import (OneLineErrorParser, add_common_args,
+                           build_cli_runner, fail, load_cli_config,
+                           parse_args, setup_launcher)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,12 +45,7 @@ def main(argv=None):
             cfg[key] = None
     setup_launcher(cfg, args.launcher, args.local_rank)
 
-    from gml.engine.runner import build_runner
-    from gml.utils.cfg_options import ConfigError
-    try:
-        runner = build_runner(cfg)
-    except ConfigError as e:  # bad user input found while building
-        fail(str(e))
+    runner = build_cli_runner(cfg)
     runner.train()
 
 

@@ -73,6 +73,17 @@ def setup_launcher(cfg: Config, launcher: str, local_rank: int = 0) -> None:
         cfg.model_wrapper_cfg = wrapper
 
 
+def build_cli_runner(cfg: Config):
+    """The config's Runner; bad input found while building (a ConfigError,
+    e.g. a subnet file naming a layer that does not exist) is a one-line
+    error with exit code 2, like bad input found before."""
+    from gml.engine.runner import build_runner
+    try:
+        return build_runner(cfg)
+    except ConfigError as e:
+        fail(str(e))
+
+
 def parse_args(parser: argparse.ArgumentParser,
                argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)

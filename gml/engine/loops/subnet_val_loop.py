@@ -19,6 +19,16 @@ class _OnSubnet:
     A fixed (non-supernet) model is evaluated as it is.
     """
 
+    def __init__(self, runner, dataloader, evaluator, fp16: bool = False,
+                 subnet: Union[str, Dict] = 'default',
+                 calibrate_batches: int = 0):
+        super().__init__(runner, dataloader, evaluator, fp16)
+        self.subnet = subnet
+        self.calibrate_batches = calibrate_batches
+
+    def run(self):
+        return self._run_on_subnet(super().run)
+
     def _run_on_subnet(self, run):
         model = self.runner.model
         model = model.module if is_model_wrapper(model) else model
@@ -40,27 +50,9 @@ class _OnSubnet:
 
 @LOOPS.register_module()
 class SubnetValLoop(_OnSubnet, ValLoop):
-
-    def __init__(self, runner, dataloader, evaluator, fp16: bool = False,
-                 subnet: Union[str, Dict] = 'default',
-                 calibrate_batches: int = 0):
-        super().__init__(runner, dataloader, evaluator, fp16)
-        self.subnet = subnet
-        self.calibrate_batches = calibrate_batches
-
-    def run(self):
-        return self._run_on_subnet(super().run)
+    """mmengine's ValLoop on one fixed path (see ``_OnSubnet``)."""
 
 
 @LOOPS.register_module()
 class SubnetTestLoop(_OnSubnet, TestLoop):
-
-    def __init__(self, runner, dataloader, evaluator, fp16: bool = False,
-                 subnet: Union[str, Dict] = 'default',
-                 calibrate_batches: int = 0):
-        super().__init__(runner, dataloader, evaluator, fp16)
-        self.subnet = subnet
-        self.calibrate_batches = calibrate_batches
-
-    def run(self):
-        return self._run_on_subnet(super().run)
+    """mmengine's TestLoop on one fixed path (see ``_OnSubnet``)."""
