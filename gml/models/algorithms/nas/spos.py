@@ -3,14 +3,15 @@ from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModel
 
 from gml.registry import MODELS
 from gml.utils.cfg_options import ConfigError
 
+from ..base import BaseAlgorithm
+
 
 @MODELS.register_module()
-class SPOS(BaseModel):
+class SPOS(BaseAlgorithm):
     """Single Path One-Shot NAS (Guo et al., 2020).
 
     Args:
@@ -34,19 +35,7 @@ class SPOS(BaseModel):
                  require_subnet: bool = False,
                  data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
                  init_cfg: Optional[Dict] = None):
-        if isinstance(model, dict):
-            model = dict(model)
-            model_preprocessor = model.pop('data_preprocessor', None)
-            if data_preprocessor is None:
-                data_preprocessor = model_preprocessor
-            model = MODELS.build(model)
-        if data_preprocessor is None:
-            data_preprocessor = getattr(model, 'data_preprocessor', None)
-        elif isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
-        super().__init__(data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
-        self.architecture = model
+        super().__init__(model, data_preprocessor, init_cfg)
         self.mutator = (MODELS.build(mutator) if isinstance(mutator, dict)
                         else mutator)
         self.mutator.prepare_from_supernet(self.architecture)
@@ -70,9 +59,3 @@ class SPOS(BaseModel):
             # one uniformly sampled path per iteration
             self.mutator.set_choices(self.mutator.sample_choices())
         return self.architecture(inputs, data_samples, mode='loss')
-
-    def forward(self, inputs: torch.Tensor,
-                data_samples: Optional[List] = None, mode: str = 'tensor'):
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        return self.architecture(inputs, data_samples, mode=mode)
