@@ -258,12 +258,17 @@ class Reader:
 
 @dataclass
 class WidenTarget:
-    """Everything that changes when ``layer`` gets more output units."""
-    layer: str
+    """Everything that changes when ``producers`` (layers whose outputs are
+    summed, usually one) get more output units."""
+    producers: List[str]
     old: int
     norms: List[Reader] = field(default_factory=list)  # BatchNorm
     depthwise: List[Reader] = field(default_factory=list)
     consumers: List[Reader] = field(default_factory=list)
+
+    @property
+    def layer(self) -> str:
+        return self.producers[0] if self.producers else '(none)'
 
 
 @dataclass
@@ -298,7 +303,7 @@ def find_widen_target(model: nn.Module, layer: str,
     for n in graph.nodes:
         if n.op == 'call_module':
             call_counts[n.target] = call_counts.get(n.target, 0) + 1
-    target = WidenTarget(layer, out_units(mod))
+    target = WidenTarget([layer], out_units(mod))
     start = _State() if isinstance(mod, _ConvNd) else _State(flat=True)
     _Follower(target, modules, call_counts, fn).follow(calls[0], start)
     if not target.consumers:

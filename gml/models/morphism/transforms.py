@@ -57,15 +57,16 @@ def apply_widen(model: nn.Module, target: WidenTarget,
                 plan: WidenPlan) -> None:
     """Widen ``model`` in place as ``target`` and ``plan`` say."""
     modules = dict(model.named_modules())
-    layer = modules[target.layer]
     extra = plan.extra
-    _set(layer, 'weight', plan.out_rows(layer.weight))
-    if layer.bias is not None:
-        _set(layer, 'bias', plan.out_rows(layer.bias, zero_new=True))
-    if isinstance(layer, nn.Linear):
-        layer.out_features += extra
-    else:
-        layer.out_channels += extra
+    for name in target.producers:
+        layer = modules[name]
+        _set(layer, 'weight', plan.out_rows(layer.weight))
+        if layer.bias is not None:
+            _set(layer, 'bias', plan.out_rows(layer.bias, zero_new=True))
+        if isinstance(layer, nn.Linear):
+            layer.out_features += extra
+        else:
+            layer.out_channels += extra
     # a module may read the units at several offsets (e.g. directly and
     # through a concatenation): later offsets first keep earlier ones valid
     def readers(kind):
