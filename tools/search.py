@@ -14,6 +14,7 @@ need no CHECKPOINT; one given is their seed model's weights.
 import argparse
 import os.path as osp
 
+from gml.utils.cfg_options import ConfigError
 from gml.utils.cli import (OneLineErrorParser, add_common_args,
                            build_cli_runner, fail, load_cli_config,
                            parse_args, setup_launcher)
@@ -56,7 +57,10 @@ def main(argv=None):
     setup_launcher(cfg, args.launcher, args.local_rank)
 
     runner = build_cli_runner(cfg)
-    runner.train()
+    try:
+        runner.train()  # builds the loop: bad train_cfg values show here
+    except ConfigError as e:
+        fail(str(e))
 
 
 def _search_without_checkpoint(loop_type: str) -> bool:
