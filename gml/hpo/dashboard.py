@@ -22,6 +22,7 @@ import signal
 import socketserver
 import sys
 import threading
+import warnings
 from typing import Dict, List, Optional
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -146,8 +147,10 @@ class TaskView:
             self.histories[name] = history
         attr = self.attribute()
         if attr and attr != self._objective:
-            from optuna_dashboard import set_objective_names
-            set_objective_names(self.study, [attr])
+            with warnings.catch_warnings():  # experimental since Optuna 3.2
+                warnings.simplefilter(
+                    'ignore', self.optuna.exceptions.ExperimentalWarning)
+                self.study.set_metric_names([attr])
             self._objective = attr
         for name, info, history in fresh:
             self._write_trial(name, info, history, attr)
