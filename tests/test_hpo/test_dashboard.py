@@ -152,12 +152,12 @@ def test_dashboard_page_shows_the_jobs_in_chromium(task_root, tmp_path):
                              rf'{re.escape(label)} {info["name"]} finished '
                              rf'{re.escape(info["command"])}', table), table
 
-        history = _text(_chromium(url, tmp_path, '--dump-dom'))
+        shot = tmp_path / 'dashboard.png'
+        history = _text(_chromium(url, tmp_path, '--dump-dom',
+                                  f'--screenshot={shot}'))
         for scalar in ('acc', 'top1'):  # every job's curve, one plot each
             assert f'compare_new: {scalar}' in history
         assert all(f'job {n}' in history for n in infos)
-        shot = tmp_path / 'dashboard.png'
-        _chromium(url, tmp_path, f'--screenshot={shot}')
         with open(shot, 'rb') as f:
             assert f.read(8) == b'\x89PNG\r\n\x1a\n'
         assert shot.stat().st_size > 50_000  # plots drawn, not a blank page
