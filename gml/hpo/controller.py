@@ -6,9 +6,10 @@ starts and after it ends, and ``recover`` reconciles the records, the running
 processes and the Optuna study on restart, so no finished job is lost and no
 job runs twice.
 
-Per job the controller writes the job record three times (launching,
-running, ended) and never re-reads it; the study's operations go to its
-journal in one write per loop turn (gml.hpo.journal).
+Per job the controller writes the job record two or three times
+(launching; running, unless the job ended within one loop turn; ended) and
+never re-reads it; the study's operations go to its journal in one write per
+loop turn (gml.hpo.journal).
 """
 import os
 import select
@@ -64,6 +65,7 @@ class Controller:
         self.stop_signal = False
         self.ended_by: Optional[str] = None
         self.reported = set()  # scalar names the jobs reported
+        self.unrecorded = set()  # started jobs whose record says launching
         self.infos: List[dict] = []
 
     # -- life cycle -----------------------------------------------------
@@ -190,7 +192,11 @@ class Controller:
             self.tell(job)
             self._say(f'job {job.name} could not start: {e}')
             return
-        job.update(status='running', start_time=now(), **handle)
+        # Recorded at the next loop turn if the job still runs then; a job
+        # that ends first gets only its terminal record (recovery adopts a
+        # 'launching' job by the `started` marker its wrapper writes).
+        info.update(status='running', start_time=now(), **handle)
+        self.unrecorded.add(job.name)
         self.running[job.name] = job
         self._say(f'job {job.name} started: {info["command"]}')
 
@@ -206,6 +212,9 @@ class Controller:
             info = job.info()
             code = self.launcher.poll(job, info)
             if code is None:
+                if name in self.unrecorded:
+                    job.update()
+                    self.unrecorded.discard(name)
                 if self.cfg.early_stop['type'] == 'none':
                     continue
                 history = self.reader(job).read(rescan=False)
@@ -263,6 +272,7 @@ class Controller:
                                     for v in extra['constraint_values'])
         job.update(status=status, exit_code=code, end_time=now(),
                    reward=value, **extra)
+        self.unrecorded.discard(job.name)
         self.running.pop(job.name, None)
         self.tell(job, check)
         if history:
@@ -323,6 +333,7 @@ class Controller:
         for job in jobs:
             fields = {'stop_reason': reason} if reason else {}
             job.update(status='stopped', end_time=now(), **fields)
+            self.unrecorded.discard(job.name)
             self.running.pop(job.name)
             self.tell(job)
             self._say(f'job {job.name} stopped'
