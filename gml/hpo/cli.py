@@ -188,9 +188,12 @@ def _task_status(task: Task) -> str:
 
 
 def _job_note(task: Task) -> str:
-    """``(2 of 8 jobs failed)`` for tasks that ended with failures."""
+    """``(2 of 8 jobs failed)`` for tasks that ended with failures (the
+    counts the controller left in task.yaml, else the job records)."""
     from .outcome import failure_note
-    note = failure_note([j.info() for j in task.jobs()])
+    counts = task.info().get('job_counts')
+    note = failure_note([] if counts else [j.info() for j in task.jobs()],
+                        counts)
     return f' ({note})' if note else ''
 
 

@@ -25,7 +25,7 @@ from .callbacks import read_results
 from .config import SearchConfig
 from .errors import SearchError
 from .launchers import LOST, _proc_start_ticks, build_launcher, pid_alive
-from .outcome import best_job, best_record, final_status
+from .outcome import best_job, best_record, final_status, status_counts
 from .project import Selection, populate
 from .report import ACK_FILE
 from .rewards import HistoryReader, resolve_attribute, reward
@@ -107,7 +107,8 @@ class Controller:
         status = final_status(status, infos)
         self.write_best(infos)
         self.task.update(status=status, controller_pid=None,
-                         ended_by=self.ended_by, time_used=self._time_used())
+                         ended_by=self.ended_by, time_used=self._time_used(),
+                         job_counts=status_counts(infos))
         return status
 
     def _time_used(self) -> float:

@@ -24,9 +24,12 @@ def final_status(status: str, infos: List[dict]) -> str:
     return status
 
 
-def failure_note(infos: List[dict]) -> str:
-    failed = sum(i.get('status') in FAILED for i in infos)
-    return f'{failed} of {len(infos)} jobs failed' if failed else ''
+def failure_note(infos: List[dict], counts: Optional[dict] = None) -> str:
+    """``2 of 8 jobs failed`` (from ``counts`` when given), or ''."""
+    counts = counts if counts is not None else status_counts(infos)
+    failed = sum(counts.get(s, 0) for s in FAILED)
+    total = sum(counts.values())
+    return f'{failed} of {total} jobs failed' if failed else ''
 
 
 def best_job(infos: List[dict], mode: str) -> Optional[dict]:
