@@ -11,8 +11,9 @@ curves, named after ``pavi.compare.name``. optuna-dashboard serves that
 study; a background loop re-reads the records of unfinished jobs so a
 running task's page follows it.
 
-Reading the records, not the controller's journal, keeps the server a pure
-reader: it never writes to a running task.
+Reading the records, not the controller's journal, keeps the server a
+reader of the task: it writes only its own ``dashboard.yaml`` (its URL, for
+``search-ctl show``).
 """
 import datetime
 import json
