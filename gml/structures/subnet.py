@@ -15,12 +15,13 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
 import yaml
 
+from gml.utils.errors import UserError
 from gml.utils.fileio import atomic_write_text
 
 Subnet = Dict[str, Any]
 
 
-class SubnetError(ValueError):
+class SubnetError(UserError):
     """A subnet does not fit the search space (the message says where)."""
 
 
