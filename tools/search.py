@@ -40,6 +40,9 @@ def main(argv=None):
                 '(gml.EvolutionSearchLoop or gml.RandomSearchLoop), got '
                 f'{loop_type or "none"!r}')
         cfg.train_cfg.resume = args.resume
+        # a search trains nothing: the supernet's LR schedule (whose length
+        # followed the supernet's training) does not apply
+        cfg.param_scheduler = None
         # the supernet's weights; the search's own state is resumed by the
         # loop
         cfg.load_from, cfg.resume = checkpoint, False

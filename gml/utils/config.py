@@ -113,6 +113,14 @@ def _legacy_train_cfg(cfg, runner: dict) -> None:
     cfg.train_cfg = train_cfg
     # logs count what the loop counts
     cfg.setdefault('log_processor', {}).setdefault('by_epoch', by_epoch)
+    loader = cfg.get('train_dataloader')
+    sampler = loader.get('sampler') if isinstance(loader, dict) else None
+    if not by_epoch and isinstance(sampler, dict) and \
+            str(sampler.get('type', '')).split('.')[-1] == 'DefaultSampler':
+        # The old IterBasedRunner streamed batches across epochs; mmengine's
+        # IterBasedTrainLoop restarts the dataloader at each epoch end and
+        # sleeps 2 s there. An endless sampler streams like the old runner.
+        sampler['type'] = 'InfiniteSampler'
 
 
 def _legacy_evaluation(cfg, evaluation: dict) -> None:
