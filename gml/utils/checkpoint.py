@@ -131,7 +131,8 @@ def resolve_checkpoint(path: str, key: str = 'checkpoint') -> str:
             f'{work_dir or "."!r} the work dir of a training run?')
     with open(marker) as f:
         target = f.read().strip()
-    for candidate in (target, osp.join(work_dir, osp.basename(target))):
+    # next to the marker first: the work dir may have been moved or copied
+    for candidate in (osp.join(work_dir, osp.basename(target)), target):
         if candidate and osp.isfile(candidate):
             return candidate
     raise CheckpointNotFoundError(

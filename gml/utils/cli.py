@@ -92,6 +92,14 @@ class _WorkDirGuard:
                     pass
 
 
+def _leave_process_group(barrier: bool) -> None:
+    """A distributed run leaves its process group before exiting (see
+    ``gml.utils.dist.destroy_dist``: otherwise a rank can abort at exit)."""
+    if 'torch.distributed' in sys.modules:
+        from .dist import destroy_dist
+        destroy_dist(barrier)
+
+
 def _warning_to_stdout(message, category, filename, lineno, file=None,
                        line=None):
     # stderr carries errors only; warnings go with the logs
@@ -125,6 +133,7 @@ class ToolSession:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
+        _leave_process_group(barrier=exc is None)
         if exc is None or not isinstance(exc, Exception):
             return False
         from .build_errors import explain_build_error

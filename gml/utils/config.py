@@ -98,6 +98,20 @@ def route_override(key: str, cfg, path: str) -> str:
     return key
 
 
+def _section(cfg, key: str):
+    """``cfg[key]`` as a dict that edits land in (created if missing)."""
+    if cfg.get(key) is None:
+        cfg[key] = {}
+    return cfg[key]
+
+
+def _checkpoint_hook(cfg):
+    hooks = _section(cfg, 'default_hooks')
+    if hooks.get('checkpoint') is None:
+        hooks['checkpoint'] = dict(type='CheckpointHook')
+    return hooks['checkpoint']
+
+
 def _legacy_train_cfg(cfg, runner: dict) -> None:
     by_epoch = 'max_epochs' in runner or 'Epoch' in runner.get('type', '')
     train_cfg = dict(cfg.get('train_cfg') or {})
@@ -112,7 +126,7 @@ def _legacy_train_cfg(cfg, runner: dict) -> None:
         train_cfg['max_iters'] = runner['max_iters']
     cfg.train_cfg = train_cfg
     # logs count what the loop counts
-    cfg.setdefault('log_processor', {}).setdefault('by_epoch', by_epoch)
+    _section(cfg, 'log_processor').setdefault('by_epoch', by_epoch)
     loader = cfg.get('train_dataloader')
     sampler = loader.get('sampler') if isinstance(loader, dict) else None
     if not by_epoch and isinstance(sampler, dict) and \
@@ -162,9 +176,7 @@ def _legacy_evaluation(cfg, evaluation: dict) -> None:
             else evaluators
     for key in ('save_best', 'rule'):
         if key in evaluation:
-            hooks = cfg.setdefault('default_hooks', {})
-            hooks.setdefault('checkpoint', dict(type='CheckpointHook'))
-            hooks['checkpoint'][key] = evaluation[key]
+            _checkpoint_hook(cfg)[key] = evaluation[key]
 
 
 def translate_legacy(cfg):
@@ -189,8 +201,7 @@ def translate_legacy(cfg):
         _legacy_evaluation(cfg, evaluation)
     ckpt = cfg.pop('checkpoint_config', None)
     if ckpt is not None:
-        hooks = cfg.setdefault('default_hooks', ConfigDict())
-        hook = hooks.setdefault('checkpoint', ConfigDict(type='CheckpointHook'))
+        hook = _checkpoint_hook(cfg)
         hook.update({k: v for k, v in ckpt.items() if k != 'type'})
         if cfg.get('train_cfg') is not None:
             hook.setdefault('by_epoch', cfg.train_cfg.get('by_epoch', True))
