@@ -39,9 +39,6 @@ from gml.utils.scopes import (LEGACY_SCOPES, ZOO_SCOPES, normalize_scopes,
 # mmengine objects a Runner stores (its message hub); allow-list exactly those.
 allow_mmengine_checkpoint_globals()
 
-#: zoos searched, in order, for a type that gml and mmengine lack.
-FALLBACK_SCOPES = ZOO_SCOPES
-
 
 class GMLRegistry(Registry):
     """A registry that understands legacy scopes and falls back to the zoos.
@@ -60,7 +57,7 @@ class GMLRegistry(Registry):
             return super().get(f'{resolve_scope(scope)}.{real_key}')
         obj = super().get(key)
         if obj is None and scope is None:
-            for zoo in FALLBACK_SCOPES:
+            for zoo in ZOO_SCOPES:
                 obj = self._get_from_zoo(zoo, real_key)
                 if obj is not None:
                     break
@@ -71,16 +68,6 @@ class GMLRegistry(Registry):
             return super().get(f'{zoo}.{key}')
         except ImportError:  # zoo not installed
             return None
-
-    def searched_scopes(self, key: str) -> list:
-        scope, _ = self.split_scope_key(key)
-        if scope is not None:
-            return [resolve_scope(scope)]
-        chain, reg = [], self
-        while reg is not None:
-            chain.append(reg.scope)
-            reg = reg.parent
-        return chain + list(FALLBACK_SCOPES)
 
     def build(self, cfg, *args, **kwargs) -> Any:
         cfg = normalize_scopes(cfg, self)
@@ -111,20 +98,18 @@ def _inside_another_build() -> bool:
 
 
 class _default_scope:
-    """Enter ``scope`` as default scope unless one is already current."""
+    """Build under ``scope`` whatever scope is current (e.g. a Runner's
+    ``default_scope='mmengine'``): gml's registry resolves unscoped types in
+    gml first; zoo types carry their own ``_scope_``."""
 
     def __init__(self, scope: str):
-        self.scope = scope
-        self._ctx = None
+        self._ctx = DefaultScope.overwrite_default_scope(scope)
 
     def __enter__(self):
-        if DefaultScope.get_current_instance() is None:
-            self._ctx = DefaultScope.overwrite_default_scope(self.scope)
-            self._ctx.__enter__()
+        self._ctx.__enter__()
 
     def __exit__(self, *exc):
-        if self._ctx is not None:
-            self._ctx.__exit__(*exc)
+        self._ctx.__exit__(*exc)
 
 
 def _child(name: str, parent: Registry, *locations: str) -> GMLRegistry:

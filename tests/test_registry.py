@@ -125,10 +125,30 @@ def test_internal_type_error_keeps_its_type():
 
 
 def test_build_leaves_no_default_scope_behind():
+    def scope():
+        current = DefaultScope.get_current_instance()
+        return None if current is None else current.scope_name
+
+    before = scope()
     MODELS.build(dict(type='mmcls.ImageClassifier', backbone=BACKBONE,
                       **CLS_TAIL))
-    current = DefaultScope.get_current_instance()
-    assert current is None or current.scope_name == 'gml'
+    assert scope() == before
+
+
+def test_gml_types_build_under_another_current_scope():
+    """A Runner made with default_scope='mmengine' leaves that scope
+    current; gml's registry still finds gml's unscoped types."""
+    with DefaultScope.overwrite_default_scope('mmengine'):
+        spos = MODELS.build(dict(
+            type='SPOS', model=dict(
+                type='mmcls.ImageClassifier',
+                backbone=dict(type='gml.ShuffleNetV2_OneShot',
+                              widen_factor=0.5),
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=10,
+                          in_channels=1024))))
+        assert DefaultScope.get_current_instance().scope_name == 'mmengine'
+    assert type(spos).__name__ == 'SPOS'
 
 
 def test_mmcv_layer_configs_get_no_scope():

@@ -79,24 +79,17 @@ model = dict(
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='LinearClsHead', num_classes=10, in_channels=32))
 '''
-LEGACY = NET + '''
-algorithm = dict(type='TeacherStudentDistillation', model=model,
-                 distiller=dict(type='TeacherDistiller', teacher=model,
-                                distill_cfg=[dict(student_module='head.fc',
-                                                  teacher_module='head.fc',
-                                                  head=dict(
-                                    type='DistillationHead', name='kd',
-                                    loss=dict(type='KDLoss')))]))
-'''
-MMENGINE = NET.replace('model = dict(', 'net = dict(') + '''
-model = dict(type='TeacherStudentDistillation', model=net,
-             distiller=dict(type='TeacherDistiller', teacher=net,
-                            distill_cfg=[dict(student_module='head.fc',
-                                              teacher_module='head.fc',
-                                              head=dict(
-                                type='DistillationHead', name='kd',
-                                loss=dict(type='KDLoss')))]))
-'''
+DISTILL = """dict(type='TeacherStudentDistillation', model={net},
+    distiller=dict(type='TeacherDistiller', teacher={net}, distill_cfg=[dict(
+        student_module='head.fc', teacher_module='head.fc',
+        head=dict(type='DistillationHead', name='kd',
+                  loss=dict(type='KDLoss')))]))
+"""
+# the old toolbox's dialect: `model` is the network, `algorithm` wraps it
+LEGACY = NET + 'algorithm = ' + DISTILL.format(net='model')
+# mmengine's: `model` is what the Runner builds
+MMENGINE = NET.replace('model = dict(', 'net = dict(') + 'model = ' + \
+    DISTILL.format(net='net')
 
 
 @pytest.mark.parametrize('text', [LEGACY, MMENGINE],

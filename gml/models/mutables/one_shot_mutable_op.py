@@ -49,9 +49,6 @@ class OneShotMutableOP(BaseMutable, nn.Module):
         self.check_choice(choice)
         return self._candidates[choice]
 
-    def chosen_op(self) -> nn.Module:
-        return self._candidates[self._current_choice]
-
     def forward(self, x):
         return self._candidates[self._current_choice](x)
 
