@@ -42,7 +42,6 @@ def _inputs(tmp):
             "evaluation = dict(interval=1, gpu_collect=True)\n"),
         'empty.yaml': '',
         'malformed.yaml': f'{BLOCK}: {{chosen: [shuffle_3x3\n',
-        'list.yaml': '- shuffle_3x3\n',
         'bad_key.yaml': f'{BLOCK}:\n  choice: shuffle_3x3\n',
         'bad_choice.yaml': ''.join(
             f'backbone.layers.{s}.{b}:\n  chosen: shuffle_9x9\n'
@@ -125,8 +124,6 @@ def _cases(i):
         ('train.py',
          [SUBNET] + subnet[:1] + [subnet[1] + f'{i}/malformed.yaml'],
          ['malformed.yaml', 'not valid yaml']),
-        ('train.py', [SUBNET] + subnet[:1] + [subnet[1] + f'{i}/list.yaml'],
-         ['list.yaml', 'mapping']),
         ('train.py', [SUBNET] + subnet[:1] + [subnet[1] + f'{i}/bad_key.yaml'],
          ['bad_key.yaml', BLOCK, '`chosen`']),
         ('test.py', [SUBNET, f'{i}/whole.pth'] + subnet[:1]
