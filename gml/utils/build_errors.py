@@ -116,10 +116,15 @@ def _is_builder(frame) -> bool:
     module = frame.f_globals.get('__name__', '')
     if name in _BUILDERS and module.startswith('mmengine.registry'):
         return True
-    # the Runner builds its loops (train_cfg/val_cfg/test_cfg) directly
+    # the Runner checks its own arguments, and builds its loops
+    # (train_cfg/val_cfg/test_cfg) directly
+    runner_modules = ('mmengine.runner', 'gml.engine')
+    cls = frame.f_locals.get('cls')
+    if name == 'from_cfg' and isinstance(cls, type):
+        return cls.__module__.startswith(runner_modules)
     self = frame.f_locals.get('self')
     return name.startswith('build_') and name.endswith('_loop') and \
-        type(self).__module__.startswith(('mmengine.runner', 'gml.'))
+        type(self).__module__.startswith(runner_modules)
 
 
 def _innermost_builder(frames) -> Optional[Tuple[int, Any]]:

@@ -112,6 +112,8 @@ def _cases(i):
          ['model.backbone.depht', "'depth'"]),
         ('train.py', [DIGITS_CFG, '--cfg-options', 'model.head.type=LinerHead'],
          ['model.head.type', "'LinerHead'"]),
+        ('train.py', [DIGITS_CFG, '--cfg-options', 'optim_wrapper=None'],
+         ['Runner', 'optim_wrapper=None']),
         ('train.py', [DIGITS_CFG, '--cfg-options', 'train_cfg.max_epoch=3'],
          ['train_cfg.max_epoch', "'max_epochs'"]),
         ('train.py', [DIGITS_CFG, '--cfg-options',
