@@ -5,7 +5,8 @@ call them before importing it); ``load_checkpoint_file`` and
 ``check_state_dict_fits`` turn every way a checkpoint can be wrong (missing,
 corrupt, another model's) into a one-line :class:`CheckpointError`.
 
-Loading under torch's ``weights_only`` default (torch >= 2.6): an mmengine Runner stores its message hub in every checkpoint: a dict of
+Loading under torch's ``weights_only`` default (torch >= 2.6): an mmengine
+Runner stores its message hub in every checkpoint: a dict of
 ``HistoryBuffer`` objects holding numpy arrays, whose pickled state also names
 the buffer's statistics functions through ``getattr(HistoryBuffer, 'min')``.
 torch's safe unpickler rejects all of that, so resuming (and loading any
@@ -100,6 +101,12 @@ class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
     """The checkpoint a config or command names does not exist."""
 
 
+def _at(key: str) -> str:
+    """Message prefix naming the config key or option (none for the
+    tools' CHECKPOINT argument, whose messages say 'checkpoint')."""
+    return '' if key == 'checkpoint' else f'{key}: '
+
+
 def resolve_checkpoint(path: str, key: str = 'checkpoint') -> str:
     """The existing file ``path`` means; errors name the config ``key``.
 
@@ -122,12 +129,12 @@ def resolve_checkpoint(path: str, key: str = 'checkpoint') -> str:
         return path  # mmengine downloads URLs (and caches them)
     if osp.basename(path) != 'latest.pth':
         raise CheckpointNotFoundError(
-            f'{key}: checkpoint {path!r} does not exist')
+            f'{_at(key)}checkpoint {path!r} does not exist')
     work_dir = osp.dirname(path)
     marker = osp.join(work_dir, 'last_checkpoint')
     if not osp.isfile(marker):
         raise CheckpointNotFoundError(
-            f'{key}: neither {path!r} nor {marker!r} exists; is '
+            f'{_at(key)}neither {path!r} nor {marker!r} exists; is '
             f'{work_dir or "."!r} the work dir of a training run?')
     with open(marker) as f:
         target = f.read().strip()
@@ -136,7 +143,7 @@ def resolve_checkpoint(path: str, key: str = 'checkpoint') -> str:
         if candidate and osp.isfile(candidate):
             return candidate
     raise CheckpointNotFoundError(
-        f'{key}: {marker!r} names {target!r}, which does not exist')
+        f'{_at(key)}{marker!r} names {target!r}, which does not exist')
 
 
 def check_checkpoint_file(path: str, key: str = 'checkpoint') -> str:
@@ -149,14 +156,15 @@ def check_checkpoint_file(path: str, key: str = 'checkpoint') -> str:
     with open(path, 'rb') as f:
         head = f.read(2)
     if not head:
-        raise CheckpointError(f'{key}: checkpoint {path!r} is empty')
+        raise CheckpointError(f'{_at(key)}checkpoint {path!r} is empty')
     if head != b'PK' and head[:1] != b'\x80':
         raise CheckpointError(
-            f'{key}: {path!r} is not a torch checkpoint (expected a zip '
+            f'{_at(key)}{path!r} is not a torch checkpoint (expected a zip '
             'archive written by torch.save)')
     if head == b'PK' and not zipfile.is_zipfile(path):
-        raise CheckpointError(f'{key}: checkpoint {path!r} is truncated or '
-                              'corrupt (its zip directory is unreadable)')
+        raise CheckpointError(
+            f'{_at(key)}checkpoint {path!r} is truncated or corrupt (its zip '
+            'directory is unreadable)')
     return path
 
 
@@ -171,11 +179,11 @@ def load_checkpoint_file(path: str, map_location='cpu',
     except Exception as e:  # what torch/pickle/zip raise varies
         reason = str(e).strip().splitlines()[0] if str(e).strip() else ''
         raise CheckpointError(
-            f'{key}: checkpoint {path!r} cannot be read '
+            f'{_at(key)}checkpoint {path!r} cannot be read '
             f'({type(e).__name__}{": " + reason if reason else ""})'
         ) from None
     if not isinstance(checkpoint, dict):
-        raise CheckpointError(f'{key}: {path!r} holds a '
+        raise CheckpointError(f'{_at(key)}{path!r} holds a '
                               f'{type(checkpoint).__name__}, not a '
                               'checkpoint dict')
     return checkpoint

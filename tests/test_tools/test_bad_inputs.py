@@ -110,7 +110,8 @@ def _cases(i):
         # -- found while building (after the heavy imports)
         ('train.py', [DIGITS_CFG, '--cfg-options', 'model.backbone.depht=18'],
          ['model.backbone.depht', "'depth'"]),
-        ('train.py', [DIGITS_CFG, '--cfg-options', 'model.head.type=LinerHead'],
+        ('train.py',
+         [DIGITS_CFG, '--cfg-options', 'model.head.type=LinerHead'],
          ['model.head.type', "'LinerHead'"]),
         ('train.py', [DIGITS_CFG, '--cfg-options', 'optim_wrapper=None'],
          ['Runner', 'optim_wrapper=None']),

@@ -195,6 +195,7 @@ def test_unknown_evaluation_key_and_metric_are_refused(tmp_path):
     path = write(tmp_path, 'c.py', EPOCHS + 'evaluation = dict(foo=1)\n')
     with pytest.raises(ConfigError, match='evaluation.foo'):
         load_config(path)
-    path = write(tmp_path, 'd.py', EPOCHS + "evaluation = dict(metric='mAp')\n")
+    path = write(tmp_path, 'd.py',
+                 EPOCHS + "evaluation = dict(metric='mAp')\n")
     with pytest.raises(ConfigError, match="evaluation.metric.*'mAp'"):
         load_config(path)

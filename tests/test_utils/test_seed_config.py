@@ -41,10 +41,11 @@ def test_seed_text_is_the_documented_one():
     text = seed_text()
     assert "'../../_base_/datasets/mmcls/imagenet_bs128_colorjittor.py', " \
         "# 数据相关基础配置" in text
-    assert "algorithm = dict(type='gml.SPOS', model=model, mutator=mutator)" \
-        "\nrunner = dict(max_iters=150000)\nevaluation = dict(interval=1000, " \
-        "metric='accuracy', by_epoch=False)\n# checkpoint saving\n" \
-        "checkpoint_config = dict(interval=1000)\n" in text
+    assert ("algorithm = dict(type='gml.SPOS', model=model, mutator=mutator)"
+            "\nrunner = dict(max_iters=150000)\nevaluation = dict("
+            "interval=1000, metric='accuracy', by_epoch=False)\n"
+            "# checkpoint saving\ncheckpoint_config = dict(interval=1000)\n"
+            ) in text
     assert 'val_cfg' not in text  # gml's additions come after it
 
 
@@ -97,7 +98,8 @@ def test_seed_config_trains_through_the_tool(seed_config, tmp_path):
     work_dir = str(tmp_path / 'work')
     proc = subprocess.run(
         [sys.executable, 'tools/train.py', seed_config, '--work-dir',
-         work_dir, '--cfg-options', f'train_dataloader.dataset.data_root={data}',
+         work_dir, '--cfg-options',
+         f'train_dataloader.dataset.data_root={data}',
          'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
          f'val_dataloader.dataset.data_root={data}',
          'val_dataloader.num_workers=0',
