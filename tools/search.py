@@ -4,20 +4,20 @@
         [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
 
 The config's ``train_cfg`` is a search loop (``gml.EvolutionSearchLoop`` or
-``gml.RandomSearchLoop``). Results land in the work dir: best_subnet.yaml,
-top_k/rank_*.yaml, candidates.csv, search_curve.png, score_vs_flops.png and
-search_state.json (what ``--resume`` continues from).
+``gml.RandomSearchLoop``). ``CHECKPOINT`` must be this supernet's (every
+tensor of the model must load from it). Results land in the work dir:
+best_subnet.yaml, top_k/rank_*.yaml, candidates.csv, search_curve.png,
+score_vs_flops.png and search_state.json (what ``--resume`` continues from).
 
 Loops that declare ``search_without_checkpoint`` (``gml.MorphismEvolutionLoop``)
 need no CHECKPOINT; one given is their seed model's weights.
 """
 import argparse
-import os.path as osp
 
-from gml.utils.cfg_options import ConfigError
-from gml.utils.cli import (OneLineErrorParser, add_common_args,
-                           build_cli_runner, fail, load_cli_config,
+from gml.utils.checkpoint import check_checkpoint_file
+from gml.utils.cli import (OneLineErrorParser, ToolSession, add_common_args,
                            parse_args, setup_launcher)
+from gml.utils.errors import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,32 +35,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None):
     args = parse_args(build_parser(), argv)
-    if args.checkpoint is not None and not osp.isfile(args.checkpoint):
-        fail(f'checkpoint {args.checkpoint!r} does not exist')
-    cfg = load_cli_config(args)
-    loop_type = str((cfg.get('train_cfg') or {}).get('type', ''))
-    no_checkpoint = _search_without_checkpoint(loop_type)
-    if not loop_type.endswith('SearchLoop') and not no_checkpoint:
-        fail(f'{args.config}: train_cfg.type must be a search loop '
-             '(gml.EvolutionSearchLoop, gml.RandomSearchLoop or '
-             f'gml.MorphismEvolutionLoop), got {loop_type or "none"!r}')
-    cfg.train_cfg.resume = args.resume
-    cfg.resume = False  # the search's own state is resumed by the loop
-    if no_checkpoint:
-        cfg.load_from = None
-        if args.checkpoint is not None:
-            cfg.train_cfg.seed_checkpoint = args.checkpoint
-    elif args.checkpoint is None:
-        fail(f'{loop_type} searches a trained supernet: pass its CHECKPOINT')
-    else:
-        cfg.load_from = args.checkpoint  # the supernet's weights
-    setup_launcher(cfg, args.launcher, args.local_rank)
-
-    runner = build_cli_runner(cfg)
-    try:
-        runner.train()  # builds the loop: bad train_cfg values show here
-    except ConfigError as e:
-        fail(str(e))
+    with ToolSession(args) as session:
+        checkpoint = (None if args.checkpoint is None else
+                      check_checkpoint_file(args.checkpoint))
+        cfg = session.load_config()
+        loop_type = str((cfg.get('train_cfg') or {}).get('type', ''))
+        no_checkpoint = _search_without_checkpoint(loop_type)
+        if not loop_type.endswith('SearchLoop') and not no_checkpoint:
+            raise ConfigError(
+                f'{args.config}: train_cfg.type must be a search loop '
+                '(gml.EvolutionSearchLoop, gml.RandomSearchLoop or '
+                f'gml.MorphismEvolutionLoop), got {loop_type or "none"!r}')
+        cfg.train_cfg.resume = args.resume
+        # a search trains nothing: the supernet's LR schedule (whose length
+        # followed the supernet's training) does not apply
+        cfg.param_scheduler = None
+        cfg.resume = False  # the search's own state is resumed by the loop
+        if no_checkpoint:
+            cfg.load_from = None
+            if checkpoint is not None:
+                cfg.train_cfg.seed_checkpoint = checkpoint
+        elif checkpoint is None:
+            raise ConfigError(f'{args.config}: {loop_type} searches a '
+                              'trained supernet: pass its CHECKPOINT')
+        else:
+            cfg.load_from = checkpoint  # the supernet's weights
+        setup_launcher(cfg, args.launcher, args.local_rank)
+        runner = session.build_runner(checkpoint_fit='all')
+        runner.train()
 
 
 def _search_without_checkpoint(loop_type: str) -> bool:
@@ -69,11 +71,8 @@ def _search_without_checkpoint(loop_type: str) -> bool:
         return False
     import gml.engine.loops  # noqa: F401  (registers gml's loops)
     from gml.registry import LOOPS
-    try:
-        return bool(getattr(LOOPS.get(loop_type),
-                            'search_without_checkpoint', False))
-    except KeyError:
-        return False
+    return bool(getattr(LOOPS.get(loop_type), 'search_without_checkpoint',
+                        False))
 
 
 if __name__ == '__main__':

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from gml.engine.runner import build_runner
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 from gml.utils.config import load_config
 from gml.utils.fileio import load_yaml
 

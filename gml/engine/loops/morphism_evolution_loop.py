@@ -38,7 +38,9 @@ from gml.models.morphism.genotype import Genotype, load_genotype
 from gml.models.morphism.inheritance import INIT_METHODS, inherit
 from gml.models.morphism.mutation import GenotypeMutator, Mutation
 from gml.registry import DATASETS, LOOPS, MODELS
-from gml.utils.cfg_options import ConfigError
+from gml.utils.checkpoint import (check_state_dict_fits, load_checkpoint_file,
+                                  state_dict_of)
+from gml.utils.errors import ConfigError
 from gml.utils.fileio import atomic_dump_json
 
 STATE_FILE = 'evolution_state.json'
@@ -285,8 +287,10 @@ class MorphismEvolutionLoop(BaseLoop):
             inheritance = result.to_dict()
             max_abs_diff = self._max_abs_diff(parent, model)
         elif spec['id'] == 0 and self.seed_checkpoint:
-            state = torch.load(self.seed_checkpoint, map_location='cpu')
-            model.load_state_dict(state.get('state_dict', state))
+            state = state_dict_of(load_checkpoint_file(
+                self.seed_checkpoint, key='train_cfg.seed_checkpoint'))
+            check_state_dict_fits(model, state, self.seed_checkpoint)
+            model.load_state_dict(state)
         log = train_epochs(model, self.train_set, self.batch_size,
                            self.runner.cfg.optim_wrapper, config['epochs'],
                            seed, self.val_loader, self.evaluator,

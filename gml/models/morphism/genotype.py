@@ -26,7 +26,7 @@ from collections import OrderedDict
 from dataclasses import astuple, dataclass, replace
 from typing import Dict, List, Optional, Union
 
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 import yaml
 
 from gml.utils.fileio import atomic_write_text, load_yaml

@@ -21,7 +21,7 @@ import random
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 
 from .genotype import BLOCK_TYPES, Block, Genotype
 

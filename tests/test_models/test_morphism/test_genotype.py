@@ -8,7 +8,7 @@ from gml.models.backbones.genotype_net import GenotypeNet
 from gml.models.morphism.genotype import (dump_genotype, genotype_yaml,
                                           load_genotype)
 from gml.models.morphism.mutation import MUTATIONS, GenotypeMutator
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 
 TWO_BRANCHES = {'branches': {
     'img': [[1, 1, 'conv', 3, 1, 8, False], [2, 2, 'resnet', 3, 2, 16, True],
