@@ -3,14 +3,16 @@
     python tools/search.py CONFIG CHECKPOINT [--work-dir DIR] [--resume]
         [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
 
-The config's ``train_cfg`` is a search loop (``gml.EvolutionSearchLoop`` or
-``gml.RandomSearchLoop``). Results land in the work dir: best_subnet.yaml,
-top_k/rank_*.yaml, candidates.csv, search_curve.png, score_vs_flops.png and
-search_state.json (what ``--resume`` continues from).
+The config's ``train_cfg`` is a search loop (``gml.EvolutionSearchLoop``,
+``gml.RandomSearchLoop`` or ``gml.ParetoSearchLoop``). Results land in the
+work dir: best_subnet.yaml, top_k/rank_*.yaml, candidates.csv, plots and
+search_state.json (what ``--resume`` continues from); a Pareto search adds
+pareto_front.csv and pareto_front/*.yaml.
 """
 import argparse
 import os.path as osp
 
+from gml.utils.cfg_options import ConfigError
 from gml.utils.cli import (OneLineErrorParser, add_common_args,
                            build_cli_runner, fail, load_cli_config,
                            parse_args, setup_launcher)
@@ -35,7 +37,8 @@ def main(argv=None):
     loop_type = str((cfg.get('train_cfg') or {}).get('type', ''))
     if not loop_type.endswith('SearchLoop'):
         fail(f'{args.config}: train_cfg.type must be a search loop '
-             '(gml.EvolutionSearchLoop or gml.RandomSearchLoop), got '
+             '(gml.EvolutionSearchLoop, gml.RandomSearchLoop or '
+             'gml.ParetoSearchLoop), got '
              f'{loop_type or "none"!r}')
     cfg.train_cfg.resume = args.resume
     # the supernet's weights; the search's own state is resumed by the loop
@@ -43,7 +46,10 @@ def main(argv=None):
     setup_launcher(cfg, args.launcher, args.local_rank)
 
     runner = build_cli_runner(cfg)
-    runner.train()
+    try:  # the Runner builds the search loop (and checks its keys) here
+        runner.train()
+    except ConfigError as e:
+        fail(str(e))
 
 
 if __name__ == '__main__':

@@ -28,8 +28,8 @@ from .base_search_loop import BaseSearchLoop, SearchError
 #: objectives a record carries (``score`` is the supernet's validation)
 KNOWN_OBJECTIVES = ('score', 'flops_M', 'params_M', 'latency_ms')
 LATENCY_DEFAULTS = dict(batch_size=1, warmup=5, repeats=10, rounds=5,
-                        calibrate_subnets=3, check_subnets=5, lut_file=None,
-                        max_check_error=0.25)
+                        calibrate_subnets=3, check_subnets=5, clock='auto',
+                        lut_file=None, max_check_error=0.25)
 PREDICTOR_DEFAULTS = dict(
     models=dict(score=dict(type='RandomForestRegressor', n_estimators=100)),
     pool_factor=4, min_records=None)
@@ -68,7 +68,8 @@ class ParetoSearchLoop(BaseSearchLoop):
         mutate_prob: probability that an offspring re-draws each block.
         latency: settings of the latency table (``batch_size``, ``warmup``,
             ``repeats``, ``rounds``, ``calibrate_subnets``,
-            ``check_subnets``, ``lut_file``, ``max_check_error``); needed
+            ``check_subnets``, ``clock``, ``lut_file``,
+            ``max_check_error``; see :class:`LatencyTable`); needed
             (defaults apply) when ``latency_ms`` is an objective or limited,
             and gives every record a ``latency_ms`` when set.
         latency_range: ``(min, max)`` hard limit in ms, like
@@ -170,14 +171,14 @@ class ParetoSearchLoop(BaseSearchLoop):
             try:
                 table, measured = LatencyTable.load_or_measure(
                     path, self.model.architecture, self.mutator,
-                    self.input_shape, cfg['batch_size'], seed=self.seed,
-                    **measure)
+                    self.input_shape, cfg['batch_size'], cfg['clock'],
+                    seed=self.seed, **measure)
                 result = [(table.to_dict(), measured, path)]
             except ValueError as e:
                 result = [str(e)]
         broadcast_object_list(result)
         if isinstance(result[0], str):
-            raise SearchError(result[0])
+            raise ConfigError(result[0])
         data, measured, path = result[0]
         table = LatencyTable.from_dict(data)
         self.runner.logger.info(

@@ -54,9 +54,21 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def pick_clock(device: torch.device, clock: str = 'auto') -> str:
+    """``'thread'`` (this thread's CPU time) for a CPU model run by one
+    thread under ``'auto'``, otherwise ``'wall'``."""
+    if clock not in ('auto', 'wall', 'thread'):
+        raise ValueError(f"latency clock must be 'auto', 'wall' or "
+                         f"'thread', got {clock!r}")
+    if clock == 'auto':
+        single = device.type == 'cpu' and torch.get_num_threads() == 1
+        return 'thread' if single else 'wall'
+    return clock
+
+
 def time_rounds(fns: Sequence[Callable[[], object]], device: torch.device,
                 warmup: int, repeats: int, rounds: int,
-                quantile: float = 0.25) -> List[float]:
+                quantile: float = 0.25, clock: str = 'wall') -> List[float]:
     """Latency (ms) of each ``fn``: after ``warmup`` untimed calls of each,
     ``rounds`` rounds time every fn ``repeats`` times in turn, one call at a
     time; the result is the ``quantile`` of those calls.
@@ -65,8 +77,12 @@ def time_rounds(fns: Sequence[Callable[[], object]], device: torch.device,
     likelier to be preempted than a short one, so means (and medians under
     heavy load) inflate whole networks more than their ops and break the
     sum. What is left is the latency of the device when it is not
-    contended, the figure a deployment sees.
+    contended, the figure a deployment sees. ``clock='thread'`` times with
+    the calling thread's CPU clock instead of the wall clock: for a model
+    that one CPU thread runs, that is its latency on an idle core, and
+    other processes' load does not enter it at all.
     """
+    now = time.thread_time if clock == 'thread' else time.perf_counter
     samples = [[] for _ in fns]
     with torch.inference_mode():
         for fn in fns:
@@ -76,10 +92,10 @@ def time_rounds(fns: Sequence[Callable[[], object]], device: torch.device,
             for i, fn in enumerate(fns):
                 for _ in range(repeats):
                     _sync(device)
-                    t0 = time.perf_counter()
+                    t0 = now()
                     fn()
                     _sync(device)
-                    samples[i].append((time.perf_counter() - t0) * 1e3)
+                    samples[i].append((now() - t0) * 1e3)
     return [float(np.quantile(s, quantile)) for s in samples]
 
 
@@ -139,7 +155,7 @@ class LatencyTable:
         errs = [abs(e) for e in self.check_errors]
         text = (f'latency table ({self.meta["device"]}, batch '
                 f'{self.meta["batch_size"]}, {self.meta["threads"]} '
-                f'threads): subnets {self.range_ms[0]:.3f}-'
+                f'threads, {self.meta["clock"]} clock): subnets {self.range_ms[0]:.3f}-'
                 f'{self.range_ms[1]:.3f} ms')
         if errs:
             text += (f'; against whole-subnet timings of {len(errs)} random '
@@ -156,10 +172,12 @@ class LatencyTable:
     # -- measuring --
     @staticmethod
     def expected_meta(supernet: nn.Module, search_space: Dict,
-                      input_shape: Sequence[int], batch_size: int) -> Dict:
+                      input_shape: Sequence[int], batch_size: int,
+                      clock: str = 'auto') -> Dict:
         device = next(supernet.parameters()).device
         return dict(version=LUT_VERSION, device=device_name(device),
                     threads=torch.get_num_threads(),
+                    clock=pick_clock(device, clock),
                     batch_size=int(batch_size),
                     input_shape=list(input_shape),
                     torch=torch.__version__,
@@ -172,7 +190,7 @@ class LatencyTable:
                 input_shape: Sequence[int], batch_size: int = 1,
                 warmup: int = 5, repeats: int = 10, rounds: int = 5,
                 calibrate_subnets: int = 3, check_subnets: int = 5,
-                seed: int = 0) -> 'LatencyTable':
+                seed: int = 0, clock: str = 'auto') -> 'LatencyTable':
         """Time every (block, choice), then ``calibrate_subnets`` and
         ``check_subnets`` random whole subnets (standalone copies), see the
         module docstring."""
@@ -185,7 +203,8 @@ class LatencyTable:
                 'the latency table times op choices (OneShotMutableOP); '
                 f'these searchable values are not ops: {not_ops[:3]}')
         device = next(supernet.parameters()).device
-        meta = cls.expected_meta(supernet, space, input_shape, batch_size)
+        meta = cls.expected_meta(supernet, space, input_shape, batch_size,
+                                 clock)
         meta.update(warmup=warmup, repeats=repeats, rounds=rounds)
         x = torch.randn(batch_size, *input_shape, device=device)
         rng = random.Random(seed)
@@ -209,7 +228,7 @@ class LatencyTable:
             times = time_rounds(
                 [op_call(n, c) for n, c in names]
                 + [lambda m=m: m(x, mode='tensor') for m in models],
-                device, warmup, repeats, rounds)
+                device, warmup, repeats, rounds, clock=meta['clock'])
         finally:
             mutator.set_choices(saved)
             supernet.train(was_training)
@@ -243,7 +262,7 @@ class LatencyTable:
     @classmethod
     def load_or_measure(cls, path: str, supernet: nn.Module, mutator,
                         input_shape: Sequence[int], batch_size: int = 1,
-                        **measure_kwargs):
+                        clock: str = 'auto', **measure_kwargs):
         """``(table, measured)``: the table cached in ``path`` when it was
         measured for this model, device, thread count, batch and input
         shape; otherwise measured now and saved there. A cached table made
@@ -251,7 +270,7 @@ class LatencyTable:
         differs), never silently used or replaced: its latencies and this
         run's would not be comparable."""
         expected = cls.expected_meta(supernet, mutator.search_space,
-                                     input_shape, batch_size)
+                                     input_shape, batch_size, clock)
         if osp.isfile(path):
             with open(path) as f:
                 try:
@@ -272,7 +291,7 @@ class LatencyTable:
                     + '); delete it or set latency.lut_file to another path')
             return table, False
         table = cls.measure(supernet, mutator, input_shape, batch_size,
-                            **measure_kwargs)
+                            clock=clock, **measure_kwargs)
         table.save(path)
         return table, True
 
