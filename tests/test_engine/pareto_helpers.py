@@ -1,6 +1,7 @@
 """A tiny SPOS supernet on the embedded digits and an in-process Pareto
 search over it (4 choice blocks = 256 subnets; seconds on a CPU)."""
 import copy
+import os
 import os.path as osp
 import uuid
 
@@ -82,4 +83,21 @@ def shared_lut(path, **measure):
         spos = build_supernet()
         LatencyTable.load_or_measure(path, spos.architecture, spos.mutator,
                                      (3, 8, 8), 1, **measure)
+    return path
+
+
+def write_subnet_config(path, train_images=16, val_images=32, epochs=1):
+    """A retraining config of the tiny supernet's subnets, in the old
+    toolbox's shape (``algorithm.mutable_cfg`` picks the subnet)."""
+    cfg = base_cfg(osp.dirname(path))
+    cfg.pop('work_dir')
+    cfg.pop('experiment_name')
+    cfg['algorithm'] = dict(cfg.pop('model'), require_subnet=True)
+    cfg.update(train_dataloader=dataloader('train', train_images),
+               val_dataloader=dataloader('val', val_images, val_images),
+               train_cfg=dict(by_epoch=True, max_epochs=epochs,
+                              val_interval=epochs),
+               val_cfg=dict())
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    Config(cfg).dump(path)
     return path
