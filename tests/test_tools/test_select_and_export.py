@@ -57,7 +57,8 @@ def test_select_retrain_export_matches_onnxruntime(repo_root, tmp_path):
     # the Runner dumped into the work dir names it)
     for m in sel['members']:
         wd = out / f'candidate_{m["id"]}'
-        assert f"mutable_cfg='{m['yaml']}'" in (wd / 'subnet.py').read_text()
+        dumped = (wd / 'subnet.py').read_text()
+        assert 'mutable_cfg=' in dumped and f"'{m['yaml']}'" in dumped
         assert osp.isfile(m['checkpoint'])
         assert f'tools/train.py {config}' in r.stdout
     # the rule: the better retrained score (ties: lower latency)
