@@ -15,8 +15,6 @@ from gml.engine.search.pareto import (DIRECTIONS, front_records, nsga2_order,
 from gml.engine.search.pareto_report import (write_front_plot,
                                              write_front_subnets,
                                              write_predictor_log)
-from gml.engine.search.predictors import (SubnetPredictors,
-                                          prediction_errors)
 from gml.engine.search.search_report import (CSV_FIELDS,
                                              write_candidates_csv,
                                              write_subnets)
@@ -151,12 +149,18 @@ class ParetoSearchLoop(BaseSearchLoop):
             raise ConfigError('train_cfg.predictor.pool_factor must be >= 1, '
                               f'got {cfg["pool_factor"]!r}')
         cfg['models'] = models
+        # scikit-learn is imported only by searches that use it
+        from gml.engine.search.predictors import build_regressor
+        for name, model in models.items():
+            build_regressor(model, self.seed,
+                            f'train_cfg.predictor.models.{name}')
 
     # -- set-up (every rank) --
     def prepare(self) -> None:
         if self.latency_cfg is not None:
             self.latency_table = self._load_latency_table()
         if self.predictor_cfg is not None:
+            from gml.engine.search.predictors import SubnetPredictors
             self.predictors = SubnetPredictors(
                 self.search_space, self.predictor_cfg['models'], self.seed)
 
@@ -326,6 +330,8 @@ class ParetoSearchLoop(BaseSearchLoop):
         super().log_generation()
         done = self.generation - 1
         new = [r for r in self.records if r['generation'] == done]
+        if self.predictors is not None:
+            from gml.engine.search.predictors import prediction_errors
         for name in (self.predictors.objectives if self.predictors else []):
             scored = [r for r in new if f'predicted_{name}' in r]
             if not scored:

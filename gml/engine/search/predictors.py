@@ -77,8 +77,6 @@ class SubnetPredictors:
         self.encoder.fit([[search_space[b][0] for b in self.blocks]])
         self.model_cfgs = {k: dict(v) for k, v in models.items()}
         self.seed = seed
-        for name, cfg in self.model_cfgs.items():
-            build_regressor(cfg, seed, f'train_cfg.predictor.models.{name}')
         self.models: Dict = {}
 
     @property
