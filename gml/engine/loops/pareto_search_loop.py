@@ -22,6 +22,7 @@ from gml.registry import LOOPS
 from gml.utils.cfg_options import ConfigError
 
 from .base_search_loop import BaseSearchLoop, SearchError
+from .evolution_search_loop import EvolutionSearchLoop
 
 #: objectives a record carries (``score`` is the supernet's validation)
 KNOWN_OBJECTIVES = ('score', 'flops_M', 'params_M', 'latency_ms')
@@ -292,14 +293,10 @@ class ParetoSearchLoop(BaseSearchLoop):
                 f'{len(self.records)} of {self.mutator.num_subnets}')
         return pool
 
-    def mutate(self, parent: Dict) -> Dict:
-        return {n: (self.rng.choice(c) if self.rng.random() < self.mutate_prob
-                    else parent[n])
-                for n, c in self.search_space.items()}
-
-    def crossover(self, a: Dict, b: Dict) -> Dict:
-        return {n: (a[n] if self.rng.random() < 0.5 else b[n])
-                for n in self.search_space}
+    # the SPOS evolution's operators (they read rng, mutate_prob and
+    # search_space, which this loop has too)
+    mutate = EvolutionSearchLoop.mutate
+    crossover = EvolutionSearchLoop.crossover
 
     def _screen(self, pool: List[Tuple[Dict, str]]
                 ) -> List[Tuple[Dict, str]]:
