@@ -224,10 +224,13 @@ class ParetoSearchLoop(BaseSearchLoop):
         return json.dumps(list(self.key(subnet)))
 
     def _exact_objectives(self, subnet: Dict) -> Dict[str, float]:
+        # rounded as the records are, so both sides compare alike
         flops, params = self.estimator.estimate(subnet)
-        values = dict(flops_M=flops / 1e6, params_M=params / 1e6)
+        values = dict(flops_M=round(flops / 1e6, 6),
+                      params_M=round(params / 1e6, 6))
         if self.latency_table is not None:
-            values['latency_ms'] = self.latency_table.predict(subnet)
+            values['latency_ms'] = round(
+                self.latency_table.predict(subnet), 6)
         return values
 
     # -- proposing --
