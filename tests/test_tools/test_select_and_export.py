@@ -2,6 +2,7 @@
 budget, retrain them with tools/train.py, pick, export ONNX, check it."""
 import csv
 import json
+import os
 import os.path as osp
 import random
 import subprocess
@@ -68,6 +69,8 @@ def test_select_retrain_export_matches_onnxruntime(repo_root, tmp_path):
     check = sel['onnxruntime_check']
     assert check['max_abs_diff'] <= 1e-4 and check['batch'] == 32
     assert sorted(p.name for p in out.glob('model.onnx*')) == ['model.onnx']
+    lat = sel['cpu_latency_batch1']
+    assert lat['pytorch_ms'] > 0 and lat['onnxruntime_ms'] > 0
 
     # independently: the checkpoint in PyTorch vs the ONNX file in
     # onnxruntime, on other inputs and another batch size
@@ -112,3 +115,25 @@ def test_bad_input_is_one_line(repo_root, tmp_path):
     r = tool(repo_root, search, config, '--work-dir', tmp_path / 'o',
              '--launcher', 'slurm')
     assert r.returncode == 2 and 'needs --partition' in r.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+def test_retrains_through_slurm(repo_root, tmp_path):
+    search = tmp_path / 'search'
+    make_search_dir(search)
+    config = write_subnet_config(str(tmp_path / 'cfg' / 'subnet.py'))
+    out = tmp_path / 'out'
+    env = dict(os.environ, GPUS='1', GPUS_PER_NODE='0', CPUS_PER_TASK='1',
+               PYTHON=sys.executable)
+    r = subprocess.run(
+        [sys.executable, osp.join(repo_root, 'tools/nas/select_and_export.py'),
+         str(search), config, '--work-dir', str(out), '--k', '1',
+         '--launcher', 'slurm', '--partition', 'debug'], cwd=repo_root,
+        capture_output=True, text=True, timeout=900, env=env)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    sel = json.loads((out / 'selection.json').read_text())
+    assert sel['chosen'] == '0'  # k=1, no budget: the best search score
+    assert 'tools/slurm_train.sh debug select_0' in r.stdout
+    assert 'srun' in (out / 'candidate_0' / 'retrain.log').read_text()
+    assert sel['onnxruntime_check']['max_abs_diff'] <= 1e-4

@@ -16,7 +16,8 @@
    retraining (ties: the lower latency, then the lower id).
 4. The chosen model (normalization + network, dynamic batch) is exported to
    OUT/model.onnx and run by onnxruntime on a batch of validation images;
-   its outputs must match PyTorch's within ``--atol``.
+   its outputs must match PyTorch's within ``--atol``. Its batch-1 CPU
+   latency in PyTorch and in onnxruntime is printed too.
 OUT/selection.json records all of it; a table is printed.
 """
 import argparse
@@ -175,7 +176,7 @@ def export(args, chosen):
 
     from gml.engine.search.onnx_export import (DeployableClassifier,
                                                compare_with_onnxruntime,
-                                               export_onnx)
+                                               cpu_latencies_ms, export_onnx)
     from mmengine.registry import DefaultScope
 
     from gml.registry import MODELS
@@ -201,7 +202,9 @@ def export(args, chosen):
     export_onnx(deploy, inputs[:1], path)
     check = compare_with_onnxruntime(deploy, path, inputs)
     check['atol'] = args.atol
-    return path, check
+    # batch 1, as the search's latency table (when it was measured on CPU)
+    latency = cpu_latencies_ms(deploy, path, inputs[:1])
+    return path, check, latency
 
 
 def main(argv=None):
@@ -218,7 +221,7 @@ def main(argv=None):
     retrain(args, members)
     chosen = min(members, key=lambda m: (-m['retrained_score'],
                                          _latency(m), int(m['id'])))
-    onnx_path, check = export(args, chosen)
+    onnx_path, check, latency = export(args, chosen)
     summary = dict(
         search_dir=osp.abspath(args.search_dir), k=args.k,
         latency_budget_ms=args.latency_budget, score_key=args.score_key,
@@ -227,7 +230,7 @@ def main(argv=None):
             'id', 'score', 'latency_ms', 'flops_M', 'params_M',
             'retrained_score', 'yaml', 'checkpoint')} for m in members],
         chosen=chosen['id'], onnx=osp.abspath(onnx_path),
-        onnxruntime_check=check)
+        onnxruntime_check=check, cpu_latency_batch1=latency)
     from gml.utils.fileio import atomic_dump_json
     atomic_dump_json(summary, osp.join(args.work_dir, 'selection.json'))
     print('\n| id | search score | latency_ms | MFLOPs | retrained '
@@ -242,6 +245,10 @@ def main(argv=None):
           f'onnxruntime vs PyTorch on {check["batch"]} validation images: '
           f'max |diff| {check["max_abs_diff"]:.2e} (atol {args.atol}), '
           f'argmax agreement {100 * check["argmax_agreement"]:.1f} %')
+    print(f'CPU latency, batch 1 ({latency["clock"]} clock): PyTorch '
+          f'{latency["pytorch_ms"]:.3f} ms, onnxruntime '
+          f'{latency["onnxruntime_ms"]:.3f} ms (search table: '
+          f'{chosen.get("latency_ms") or "-"} ms)')
     if not ok:
         print(f'{osp.basename(sys.argv[0])}: error: onnxruntime outputs '
               f'differ from PyTorch by {check["max_abs_diff"]:.2e} > atol '

@@ -68,12 +68,21 @@ def export_onnx(module: nn.Module, example: torch.Tensor, path: str,
                           external_data=False, **kwargs)
 
 
+def ort_session(path: str):
+    """An onnxruntime CPU session using as many threads as torch does."""
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = torch.get_num_threads()
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(path, options,
+                                providers=['CPUExecutionProvider'])
+
+
 def compare_with_onnxruntime(module: nn.Module, path: str,
                              inputs: torch.Tensor) -> Dict[str, float]:
     """Run ``inputs`` through PyTorch and onnxruntime (CPU): the largest
     absolute difference of the outputs and the share of equal argmaxes."""
-    import onnxruntime as ort
-    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    session = ort_session(path)
     with torch.no_grad():
         expected = module.eval()(inputs).cpu().numpy()
     got = session.run(None, {'input': inputs.cpu().numpy()})[0]
@@ -84,3 +93,20 @@ def compare_with_onnxruntime(module: nn.Module, path: str,
                 argmax_agreement=float(np.mean(
                     got.argmax(1) == expected.argmax(1))),
                 batch=int(inputs.shape[0]))
+
+
+def cpu_latencies_ms(module: nn.Module, path: str, example: torch.Tensor,
+                     warmup: int = 10, repeats: int = 20, rounds: int = 5
+                     ) -> Dict[str, float]:
+    """Latency of ``example`` (one batch) through PyTorch (eager) and
+    through onnxruntime, timed alike (see ``LatencyTable``'s clock)."""
+    from .latency import pick_clock, time_rounds
+    session = ort_session(path)
+    x = example.cpu().numpy()
+    module = module.eval().cpu()
+    clock = pick_clock(torch.device('cpu'))
+    torch_ms, ort_ms = time_rounds(
+        [lambda: module(example), lambda: session.run(None, {'input': x})],
+        torch.device('cpu'), warmup, repeats, rounds, clock=clock)
+    return dict(pytorch_ms=torch_ms, onnxruntime_ms=ort_ms, clock=clock,
+                batch=int(example.shape[0]))
