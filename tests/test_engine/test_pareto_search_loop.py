@@ -37,31 +37,37 @@ def layers(row):
     return {k: v for k, v in row.items() if k.startswith('backbone.')}
 
 
-def dominated(a, b):
-    """b dominates a (score max, latency/FLOPs min), written out plainly."""
-    worse_or_eq = (float(b['score']) >= float(a['score'])
-                   and float(b['latency_ms']) <= float(a['latency_ms'])
-                   and float(b['flops_M']) <= float(a['flops_M']))
-    better = (float(b['score']) > float(a['score'])
-              or float(b['latency_ms']) < float(a['latency_ms'])
-              or float(b['flops_M']) < float(a['flops_M']))
-    return worse_or_eq and better
+def dominated(a, b, objectives):
+    """b dominates a, written out plainly on the CSV rows."""
+    def better_or_eq(k, d):
+        return (float(b[k]) >= float(a[k]) if d == 'max'
+                else float(b[k]) <= float(a[k]))
+    return (all(better_or_eq(k, d) for k, d in objectives.items())
+            and any(float(b[k]) != float(a[k]) for k in objectives))
 
 
-def test_front_is_the_non_dominated_set_and_its_yamls_retrain(lut,
-                                                              tmp_path):
-    wd = tmp_path / 'search'
-    run_search(wd, max_epochs=2, num_candidates=5, objectives=OBJECTIVES,
-               latency=dict(lut_file=lut))
+def check_front(wd, objectives):
+    """pareto_front.csv and its yamls are exactly the non-dominated rows
+    of candidates.csv."""
     rows = read_csv(wd / 'candidates.csv')
-    assert len(rows) == 10 and all(r['latency_ms'] for r in rows)
     expected = {r['id'] for r in rows
-                if not any(dominated(r, o) for o in rows)}
+                if not any(dominated(r, o, objectives) for o in rows)}
     front = read_csv(wd / 'pareto_front.csv')
     assert {r['id'] for r in front} == expected
     assert front == [r for r in rows if r['id'] in expected]  # same columns
     yamls = sorted((wd / 'pareto_front').glob('candidate_*.yaml'))
     assert sorted(p.stem.split('_')[1] for p in yamls) == sorted(expected)
+    return rows, yamls
+
+
+def test_front_is_the_non_dominated_set_and_its_yamls_retrain(lut,
+                                                              tmp_path):
+    wd = tmp_path / 'search'
+    objectives = dict(score='max', latency_ms='min')  # a small front
+    run_search(wd, max_epochs=2, num_candidates=5, objectives=objectives,
+               latency=dict(lut_file=lut))
+    rows, yamls = check_front(wd, objectives)
+    assert len(rows) == 10 and all(r['latency_ms'] for r in rows)
     assert len(list((wd / 'plots').glob('pareto_gen_*.png'))) == 2
     by_id = {r['id']: r for r in rows}
     for path in yamls:
@@ -93,7 +99,7 @@ def test_screening_keeps_the_budget_and_resume_is_exact(lut, tmp_path):
     kw = dict(objectives=OBJECTIVES, latency=dict(lut_file=lut),
               predictor=PREDICTOR, num_candidates=4)
     full = run_search(tmp_path / 'full', max_epochs=4, **kw)
-    rows = read_csv(tmp_path / 'full' / 'candidates.csv')
+    rows, _ = check_front(tmp_path / 'full', OBJECTIVES)
     # the budget: exactly max_epochs x num_candidates scored, none twice
     assert len(rows) == 16 == len(full.records)
     keys = [tuple(layers(r).values()) for r in rows]
