@@ -19,8 +19,10 @@ FAST = dict(warmup=3, repeats=5, rounds=4, calibrate_subnets=2)
 
 @pytest.fixture(scope='module')
 def spos():
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the thread clock: immune to others' load
-    return build_supernet()
+    yield build_supernet()
+    torch.set_num_threads(threads)
 
 
 def test_table_predicts_whole_subnet_latency(spos):

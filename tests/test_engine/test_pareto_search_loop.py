@@ -22,10 +22,14 @@ PREDICTOR = dict(models=dict(score=dict(type='RandomForestRegressor',
 
 @pytest.fixture(scope='module')
 def lut(tmp_path_factory):
+    # one thread while this module's searches run: the table records the
+    # thread count and every search must match it
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    return shared_lut(str(tmp_path_factory.mktemp('lut') / 'lut.json'),
-                      warmup=2, repeats=3, rounds=2, calibrate_subnets=2,
-                      check_subnets=0)
+    yield shared_lut(str(tmp_path_factory.mktemp('lut') / 'lut.json'),
+                     warmup=2, repeats=3, rounds=2, calibrate_subnets=2,
+                     check_subnets=0)
+    torch.set_num_threads(threads)
 
 
 def read_csv(path):

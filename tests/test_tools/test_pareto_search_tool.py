@@ -1,5 +1,6 @@
 """tools/search.py with the digits Pareto config (subprocesses)."""
 import csv
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -37,7 +38,7 @@ def search(repo_root, ckpt, work_dir, *options):
          osp.join(repo_root, CONFIG), ckpt, '--work-dir', str(work_dir),
          '--cfg-options', *SMALL, *options], cwd=repo_root,
         capture_output=True, text=True, timeout=600,
-        env=dict(__import__('os').environ, OMP_NUM_THREADS='1'))
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
 
 
 @pytest.mark.slow
@@ -68,3 +69,25 @@ def test_bad_objective_is_one_line_exit_2(repo_root, supernet_ckpt,
     assert r.stderr.strip().splitlines()[-1].startswith(
         'search.py: error: train_cfg.objectives:')
     assert 'Traceback' not in r.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+def test_slurm_two_ranks_share_one_latency_table(repo_root, supernet_ckpt,
+                                                 tmp_path):
+    env = dict(os.environ, GPUS='2', GPUS_PER_NODE='0', CPUS_PER_TASK='1',
+               PYTHON=sys.executable, OMP_NUM_THREADS='1')
+    r = subprocess.run(
+        ['sh', 'tools/slurm_search.sh', 'debug', 'gml_pareto_test', CONFIG,
+         supernet_ckpt, '--work-dir', str(tmp_path / 'slurm'),
+         '--cfg-options', *SMALL], cwd=repo_root, capture_output=True,
+        text=True, timeout=600, env=env)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-3000:]
+    # rank 0 measured the table and broadcast it (rank 1 would fail
+    # without it, or hang if rank 0 failed alone); one file, one log line
+    assert out.count('Measured the latency table') == 1
+    assert (tmp_path / 'slurm' / 'latency_lut.json').is_file()
+    assert 'GPU number: 2' in out
+    with open(tmp_path / 'slurm' / 'candidates.csv') as f:
+        assert len(list(csv.DictReader(f))) == 6
