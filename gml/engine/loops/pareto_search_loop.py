@@ -90,6 +90,9 @@ class ParetoSearchLoop(BaseSearchLoop):
                  **kwargs):
         super().__init__(runner, dataloader, evaluator, **kwargs)
         self.objectives = self._check_objectives(objectives)
+        if population_size is not None and population_size < 1:
+            raise ConfigError('train_cfg.population_size must be >= 1 (or '
+                              f'None), got {population_size!r}')
         self.population_size = population_size or self.num_candidates
         for name, p in (('crossover_prob', crossover_prob),
                         ('mutate_prob', mutate_prob)):
