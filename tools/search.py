@@ -3,11 +3,12 @@
     python tools/search.py CONFIG CHECKPOINT [--work-dir DIR] [--resume]
         [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
 
-The config's ``train_cfg`` is a search loop (``gml.EvolutionSearchLoop`` or
-``gml.RandomSearchLoop``). ``CHECKPOINT`` must be this supernet's (every
-tensor of the model must load from it). Results land in the work dir:
-best_subnet.yaml, top_k/rank_*.yaml, candidates.csv, search_curve.png,
-score_vs_flops.png and search_state.json (what ``--resume`` continues from).
+The config's ``train_cfg`` is a search loop (``gml.EvolutionSearchLoop``,
+``gml.RandomSearchLoop`` or ``gml.ParetoSearchLoop``). ``CHECKPOINT`` must be
+this supernet's (every tensor of the model must load from it). Results land
+in the work dir: best_subnet.yaml, top_k/rank_*.yaml, candidates.csv, plots
+and search_state.json (what ``--resume`` continues from); a Pareto search
+adds pareto_front.csv and pareto_front/*.yaml.
 
 Loops that declare ``search_without_checkpoint`` (``gml.MorphismEvolutionLoop``)
 need no CHECKPOINT; one given is their seed model's weights.
@@ -44,8 +45,9 @@ def main(argv=None):
         if not loop_type.endswith('SearchLoop') and not no_checkpoint:
             raise ConfigError(
                 f'{args.config}: train_cfg.type must be a search loop '
-                '(gml.EvolutionSearchLoop, gml.RandomSearchLoop or '
-                f'gml.MorphismEvolutionLoop), got {loop_type or "none"!r}')
+                '(gml.EvolutionSearchLoop, gml.RandomSearchLoop, '
+                'gml.ParetoSearchLoop or gml.MorphismEvolutionLoop), got '
+                f'{loop_type or "none"!r}')
         cfg.train_cfg.resume = args.resume
         # a search trains nothing: the supernet's LR schedule (whose length
         # followed the supernet's training) does not apply

@@ -143,6 +143,10 @@ class BaseSearchLoop(BaseLoop):
         """New ``(subnet, origin)`` pairs for this generation."""
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """Subclass hook, run on every rank once the model, mutator and
+        estimator are set and before a resume loads the state."""
+
     # -- helpers for ``propose`` --
     def key(self, subnet: Dict) -> tuple:
         return tuple(subnet[n] for n in self.search_space)
@@ -203,6 +207,7 @@ class BaseSearchLoop(BaseLoop):
         elif isinstance(calib, dict):
             calib = self.runner.build_dataloader(calib, seed=self.seed)
         self.calib_data = cache_batches(calib, self.calibrate_batches)
+        self.prepare()
         if self.resume:
             self.load_state()
         while self.generation < self._max_epochs:

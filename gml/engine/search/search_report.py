@@ -2,7 +2,7 @@
 import csv
 import io
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 from gml.structures import dump_subnet
 from gml.utils.fileio import atomic_write_bytes, atomic_write_text
@@ -10,14 +10,16 @@ from gml.utils.fileio import atomic_write_bytes, atomic_write_text
 CSV_FIELDS = ('id', 'generation', 'origin', 'score', 'flops_M', 'params_M')
 
 
-def write_candidates_csv(records: List[Dict], path: str) -> None:
-    """One row per evaluated candidate, its choices in the last columns."""
+def write_candidates_csv(records: List[Dict], path: str,
+                         fields: Sequence[str] = CSV_FIELDS) -> None:
+    """One row per evaluated candidate, its choices in the last columns
+    (a field a record lacks is left empty)."""
     layers = list(records[0]['subnet']) if records else []
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(list(CSV_FIELDS) + layers)
+    writer.writerow(list(fields) + layers)
     for r in records:
-        writer.writerow([r[k] for k in CSV_FIELDS]
+        writer.writerow([r.get(k, '') for k in fields]
                         + [r['subnet'][n] for n in layers])
     atomic_write_text(path, out.getvalue())
 

@@ -1,0 +1,420 @@
+"""Multi-objective (Pareto) search over a trained supernet: NSGA-II
+selection, exact FLOPs/params/latency from lookup tables, and optional
+POPNAS-style predictors that decide which offspring are worth scoring."""
+import hashlib
+import json
+import os.path as osp
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.dist import broadcast_object_list, is_main_process
+
+from gml.engine.search.latency import LatencyTable
+from gml.engine.search.pareto import (DIRECTIONS, front_records, nsga2_order,
+                                      to_losses)
+from gml.engine.search.pareto_report import (write_front_plot,
+                                             write_front_subnets,
+                                             write_predictor_log)
+from gml.engine.search.search_report import (CSV_FIELDS,
+                                             write_candidates_csv,
+                                             write_subnets)
+from gml.registry import LOOPS
+from gml.utils.errors import ConfigError
+
+from .base_search_loop import BaseSearchLoop, SearchError
+from .evolution_search_loop import EvolutionSearchLoop
+
+#: objectives a record carries (``score`` is the supernet's validation)
+KNOWN_OBJECTIVES = ('score', 'flops_M', 'params_M', 'latency_ms')
+LATENCY_DEFAULTS = dict(batch_size=1, warmup=5, repeats=10, rounds=5,
+                        calibrate_subnets=3, check_subnets=5, clock='auto',
+                        lut_file=None, max_check_error=0.25)
+PREDICTOR_DEFAULTS = dict(
+    models=dict(score=dict(type='RandomForestRegressor', n_estimators=100)),
+    pool_factor=4, min_records=None)
+
+
+@LOOPS.register_module()
+class ParetoSearchLoop(BaseSearchLoop):
+    """NSGA-II over a supernet's subnets, for several objectives at once.
+
+    Generation 0 is random. Each later one breeds offspring from the
+    ``population_size`` best evaluated candidates (NSGA-II order: Pareto
+    rank, then crowding distance) by binary tournament, uniform crossover
+    (probability ``crossover_prob``) and per-block mutation
+    (``mutate_prob``); every offspring is new and within the hard limits,
+    random subnets fill any gap. With ``predictor``, ``pool_factor`` times
+    more offspring are bred, their expensive objectives (the score) are
+    predicted by scikit-learn regressors fitted on all evaluated
+    candidates, and only the ``num_candidates`` predicted nearest the front
+    (NSGA-II order among the evaluated candidates' true values and the
+    offspring's predictions) are scored.
+
+    FLOPs and params come from the per-block table of
+    :class:`SubnetResourceEstimator`, latency from a per-op
+    :class:`LatencyTable` measured once on the current device (cached in
+    ``latency.lut_file``, default ``WORK_DIR/latency_lut.json``) and checked
+    against whole-subnet timings; all three are known for every offspring
+    before it is scored.
+
+    Args:
+        objectives: ``{name: 'max'|'min'}``, two or more of ``score``,
+            ``flops_M``, ``params_M``, ``latency_ms``.
+        population_size: parents kept each generation (default
+            ``num_candidates``).
+        crossover_prob: probability that an offspring is a crossover of
+            two parents rather than a mutant of one.
+        mutate_prob: probability that an offspring re-draws each block.
+        latency: settings of the latency table (``batch_size``, ``warmup``,
+            ``repeats``, ``rounds``, ``calibrate_subnets``,
+            ``check_subnets``, ``clock``, ``lut_file``,
+            ``max_check_error``; see :class:`LatencyTable`); needed
+            (defaults apply) when ``latency_ms`` is an objective or limited,
+            and gives every record a ``latency_ms`` when set.
+        latency_range: ``(min, max)`` hard limit in ms, like
+            ``flops_range``.
+        predictor: ``None``, or ``dict(models={objective: regressor
+            config}, pool_factor=4, min_records=num_candidates)``.
+        (other arguments: see :class:`BaseSearchLoop`)
+    """
+
+    def __init__(self, runner, dataloader=None, evaluator=None,
+                 objectives: Mapping[str, str] = dict(score='max',
+                                                      latency_ms='min'),
+                 population_size: Optional[int] = None,
+                 crossover_prob: float = 0.5,
+                 mutate_prob: float = 0.1,
+                 latency: Optional[Mapping] = None,
+                 latency_range: Optional[Sequence[Optional[float]]] = None,
+                 predictor: Optional[Mapping] = None,
+                 **kwargs):
+        super().__init__(runner, dataloader, evaluator, **kwargs)
+        self.objectives = self._check_objectives(objectives)
+        if population_size is not None and population_size < 1:
+            raise ConfigError('train_cfg.population_size must be >= 1 (or '
+                              f'None), got {population_size!r}')
+        self.population_size = population_size or self.num_candidates
+        for name, p in (('crossover_prob', crossover_prob),
+                        ('mutate_prob', mutate_prob)):
+            if not 0.0 <= p <= 1.0:
+                raise ConfigError(f'train_cfg.{name} must be in [0, 1], got '
+                                  f'{p!r}')
+        self.crossover_prob = crossover_prob
+        self.mutate_prob = mutate_prob
+        self.latency_range = self._check_range('latency_range',
+                                               latency_range)
+        wants_latency = ('latency_ms' in self.objectives or latency
+                         is not None or latency_range is not None)
+        self.latency_cfg = self._merge('latency', LATENCY_DEFAULTS,
+                                       latency) if wants_latency else None
+        self.predictor_cfg = (None if predictor is None else self._merge(
+            'predictor', PREDICTOR_DEFAULTS, predictor))
+        if self.predictor_cfg is not None:
+            self._check_predictor(self.predictor_cfg)
+        self.latency_table: Optional[LatencyTable] = None
+        self.predictors: Optional[SubnetPredictors] = None
+        self.predictor_log: List[Dict] = []
+        # what the predictors said about the candidates being scored
+        self._pending: Dict[str, Dict[str, float]] = {}
+        self._screened: Dict[str, int] = {}  # pool size, training records
+
+    # -- configuration --
+    @staticmethod
+    def _check_objectives(objectives) -> Dict[str, str]:
+        objectives = dict(objectives or {})
+        bad = {k: v for k, v in objectives.items()
+               if k not in KNOWN_OBJECTIVES or v not in DIRECTIONS}
+        if bad or len(objectives) < 2:
+            raise ConfigError(
+                f'train_cfg.objectives: got {objectives!r}; expected two or '
+                f'more of {list(KNOWN_OBJECTIVES)}, each \'max\' or \'min\', '
+                "e.g. dict(score='max', latency_ms='min')")
+        return objectives
+
+    @staticmethod
+    def _merge(key: str, defaults: Mapping, given: Optional[Mapping]
+               ) -> Dict:
+        given = dict(given or {})
+        unknown = sorted(set(given) - set(defaults))
+        if unknown:
+            raise ConfigError(f'train_cfg.{key}: unknown keys {unknown}; '
+                              f'known: {sorted(defaults)}')
+        return {**defaults, **given}
+
+    def _check_predictor(self, cfg: Dict) -> None:
+        models = dict(cfg['models'] or {})
+        unknown = [k for k in models if k not in self.objectives]
+        if unknown or 'score' in self.objectives and 'score' not in models:
+            raise ConfigError(
+                f'train_cfg.predictor.models: has {sorted(models)}; it must '
+                'predict the score (the expensive objective) and only '
+                f'objectives of this search ({list(self.objectives)})')
+        if not cfg['pool_factor'] or cfg['pool_factor'] < 1:
+            raise ConfigError('train_cfg.predictor.pool_factor must be >= 1, '
+                              f'got {cfg["pool_factor"]!r}')
+        cfg['models'] = models
+        # scikit-learn is imported only by searches that use it
+        from gml.engine.search.predictors import build_regressor
+        for name, model in models.items():
+            build_regressor(model, self.seed,
+                            f'train_cfg.predictor.models.{name}')
+
+    # -- set-up (every rank) --
+    def prepare(self) -> None:
+        if self.latency_cfg is not None:
+            self.latency_table = self._load_latency_table()
+        if self.predictor_cfg is not None:
+            from gml.engine.search.predictors import SubnetPredictors
+            self.predictors = SubnetPredictors(
+                self.search_space, self.predictor_cfg['models'], self.seed)
+
+    def _load_latency_table(self) -> LatencyTable:
+        cfg = self.latency_cfg
+        path = cfg['lut_file'] or osp.join(self.runner.work_dir,
+                                           'latency_lut.json')
+        measure = {k: cfg[k] for k in ('warmup', 'repeats', 'rounds',
+                                       'calibrate_subnets', 'check_subnets')}
+        result = [None]
+        if is_main_process():  # measured once, on rank 0's device
+            try:
+                table, measured = LatencyTable.load_or_measure(
+                    path, self.model.architecture, self.mutator,
+                    self.input_shape, cfg['batch_size'], cfg['clock'],
+                    seed=self.seed, **measure)
+                result = [(table.to_dict(), measured, path)]
+            except ValueError as e:
+                result = [str(e)]
+        broadcast_object_list(result)
+        if isinstance(result[0], str):
+            raise ConfigError(result[0])
+        data, measured, path = result[0]
+        table = LatencyTable.from_dict(data)
+        self.runner.logger.info(
+            f'{"Measured" if measured else "Loaded"} the {table.summary()} '
+            f'({path})')
+        errs = [abs(e) for e in table.check_errors]
+        if errs and max(errs) > cfg['max_check_error']:
+            self.runner.logger.warning(
+                f'latency table {path}: its prediction is off whole-subnet '
+                f'timings by up to {100 * max(errs):.0f} % (more than '
+                f'latency.max_check_error={cfg["max_check_error"]}); a busy '
+                'device is the usual cause: measure it again (delete the '
+                'file) when the device is idle, or raise rounds/repeats')
+        return table
+
+    # -- records --
+    def is_new_and_valid(self, subnet: Dict, batch_keys: set) -> bool:
+        if not super().is_new_and_valid(subnet, batch_keys):
+            return False
+        if self.latency_table is None:
+            return True
+        lo, hi = self.latency_range
+        return lo <= self.latency_table.predict(subnet) <= hi
+
+    def _complete_records(self) -> None:
+        """Add what the proposing side knows to records scored anywhere:
+        LUT latency and the predictors' forecasts."""
+        for r in self.records:
+            if self.latency_table is not None and 'latency_ms' not in r:
+                r['latency_ms'] = round(self.latency_table.predict(
+                    r['subnet']), 6)
+            pending = self._pending.get(self._key_str(r['subnet']))
+            if pending is not None and r['generation'] == self.generation - 1:
+                for name, value in pending.items():
+                    r.setdefault(f'predicted_{name}', value)
+
+    def _key_str(self, subnet: Dict) -> str:
+        return json.dumps(list(self.key(subnet)))
+
+    def _exact_objectives(self, subnet: Dict) -> Dict[str, float]:
+        # rounded as the records are, so both sides compare alike
+        flops, params = self.estimator.estimate(subnet)
+        values = dict(flops_M=round(flops / 1e6, 6),
+                      params_M=round(params / 1e6, 6))
+        if self.latency_table is not None:
+            values['latency_ms'] = round(
+                self.latency_table.predict(subnet), 6)
+        return values
+
+    # -- proposing --
+    def propose(self) -> List[Tuple[Dict, str]]:
+        self._complete_records()
+        self._pending = {}
+        if not self.records:
+            proposals: List[Tuple[Dict, str]] = []
+            self.fill_random(proposals)
+            return proposals
+        screening = self._screening()
+        size = self.num_candidates * (self.predictor_cfg['pool_factor']
+                                      if screening else 1)
+        pool = self._breed(size)
+        if screening and len(pool) > self.num_candidates:
+            pool = self._screen(pool)
+        return pool
+
+    def _screening(self) -> bool:
+        if self.predictors is None:
+            return False
+        need = self.predictor_cfg['min_records'] or self.num_candidates
+        return len(self.records) >= need
+
+    def _parents(self) -> List[Dict]:
+        order = nsga2_order(to_losses(self.records, self.objectives))
+        return [self.records[i]['subnet']
+                for i in order[:self.population_size]]
+
+    def _breed(self, size: int) -> List[Tuple[Dict, str]]:
+        parents = self._parents()  # best first: a lower index wins
+
+        def tournament() -> Dict:
+            a, b = (self.rng.randrange(len(parents)) for _ in range(2))
+            return parents[min(a, b)]
+
+        pool: List[Tuple[Dict, str]] = []
+        keys = set()
+        for _ in range(self.max_trials):
+            if len(pool) == size:
+                break
+            if self.rng.random() < self.crossover_prob:
+                child = self.crossover(tournament(), tournament())
+                origin = 'crossover'
+            else:
+                child, origin = dict(tournament()), 'mutation'
+            child = self.mutate(child)
+            if self.is_new_and_valid(child, keys):
+                pool.append((child, origin))
+                keys.add(self.key(child))
+        while len(pool) < size:
+            child = self.sample_random(keys)
+            if child is None:
+                break
+            pool.append((child, 'random'))
+            keys.add(self.key(child))
+        if not pool:
+            raise SearchError(
+                f'generation {self.generation}: no new subnet within the '
+                f'limits (flops_range={self.flops_range}, params_range='
+                f'{self.params_range}, latency_range={self.latency_range}) '
+                f'in {self.max_trials} trials; evaluated so far: '
+                f'{len(self.records)} of {self.mutator.num_subnets}')
+        return pool
+
+    # the SPOS evolution's operators (they read rng, mutate_prob and
+    # search_space, which this loop has too)
+    mutate = EvolutionSearchLoop.mutate
+    crossover = EvolutionSearchLoop.crossover
+
+    def _screen(self, pool: List[Tuple[Dict, str]]
+                ) -> List[Tuple[Dict, str]]:
+        """The ``num_candidates`` offspring predicted nearest the front."""
+        self.predictors.fit(self.records, self.generation)
+        subnets = [s for s, _ in pool]
+        predicted = self.predictors.predict(subnets)
+        rows = []
+        for i, s in enumerate(subnets):
+            row = self._exact_objectives(s)
+            row.update({n: float(v[i]) for n, v in predicted.items()})
+            rows.append(row)
+        losses = np.concatenate([to_losses(self.records, self.objectives),
+                                 to_losses(rows, self.objectives)])
+        n = len(self.records)
+        chosen = [i - n for i in nsga2_order(losses) if i >= n]
+        chosen = chosen[:self.num_candidates]
+        self._pending = {
+            self._key_str(subnets[i]): {
+                name: round(float(v[i]), 6) for name, v in predicted.items()}
+            for i in chosen}
+        self._screened = dict(pool=len(pool), fitted_on=n)
+        return [pool[i] for i in chosen]
+
+    # -- after each generation --
+    def log_generation(self) -> None:
+        self._complete_records()
+        super().log_generation()
+        done = self.generation - 1
+        new = [r for r in self.records if r['generation'] == done]
+        if self.predictors is not None:
+            from gml.engine.search.predictors import prediction_errors
+        for name in (self.predictors.objectives if self.predictors else []):
+            scored = [r for r in new if f'predicted_{name}' in r]
+            if not scored:
+                continue
+            err = prediction_errors([r[f'predicted_{name}'] for r in scored],
+                                    [r[name] for r in scored])
+            row = dict(generation=done, objective=name, **err,
+                       **self._screened)
+            self.predictor_log.append(row)
+            self.runner.logger.info(
+                f'Predictor {name!r} on generation {done}\'s '
+                f'{err["n"]} scored candidates (chosen from '
+                f'{row.get("pool")} offspring, fitted on '
+                f'{row.get("fitted_on")}): MAE {err["mae"]:.3f}, Spearman '
+                f'{err["spearman"]:.3f}')
+        front = self.front
+        self.runner.logger.info(
+            f'Pareto front ({", ".join(self.objectives)}): {len(front)} of '
+            f'{len(self.records)} candidates')
+
+    @property
+    def front(self) -> List[Dict]:
+        return front_records(self.records, self.objectives)
+
+    # -- state --
+    def state_dict(self) -> Dict:
+        self._complete_records()
+        state = super().state_dict()
+        table = self.latency_table
+        state.update(
+            objectives=self.objectives, predictor_log=self.predictor_log,
+            pending_predictions=self._pending,
+            screened=self._screened,
+            latency_table=None if table is None else hashlib.sha1(
+                json.dumps(table.to_dict(), sort_keys=True).encode()
+            ).hexdigest())
+        return state
+
+    def load_state(self) -> None:
+        super().load_state()
+        if not osp.isfile(self.state_path):
+            return
+        with open(self.state_path) as f:
+            state = json.load(f)
+        mine = self.state_dict()
+        for key in ('objectives', 'latency_table'):
+            if state.get(key) != mine[key]:
+                raise SearchError(
+                    f'--resume: {self.state_path} was written with another '
+                    f'{key} ({state.get(key)!r}, now {mine[key]!r}); the '
+                    'candidates\' values would not be comparable. Use '
+                    'another --work-dir, or the same config and '
+                    'latency table')
+        self.predictor_log = state['predictor_log']
+        self._pending = state['pending_predictions']
+        self._screened = state['screened']
+
+    # -- results --
+    @property
+    def csv_fields(self) -> List[str]:
+        fields = list(CSV_FIELDS)
+        if self.latency_table is not None:
+            fields.append('latency_ms')
+        if self.predictors is not None:
+            fields += [f'predicted_{n}' for n in self.predictors.objectives]
+        return fields
+
+    def write_results(self) -> None:
+        self._complete_records()
+        work_dir = self.runner.work_dir
+        fields = self.csv_fields
+        front = self.front
+        write_candidates_csv(self.records, osp.join(work_dir,
+                                                    'candidates.csv'), fields)
+        write_candidates_csv(front, osp.join(work_dir, 'pareto_front.csv'),
+                             fields)
+        write_front_subnets(front, work_dir, fields, self.score_key)
+        write_subnets(self.top, work_dir, self.score_key)
+        if self.predictors is not None:
+            write_predictor_log(self.predictor_log,
+                                osp.join(work_dir, 'predictors.csv'))
+        write_front_plot(self.records, front, self.generation, work_dir,
+                         self.score_key, self.objectives)
