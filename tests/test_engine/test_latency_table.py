@@ -5,8 +5,7 @@ import random
 import pytest
 import torch
 
-from gml.engine.search.latency import (LatencyTable, standalone_subnet,
-                                       time_rounds)
+from gml.engine.search.latency import LatencyTable, standalone_subnet
 from tests.test_engine.pareto_helpers import build_supernet
 
 #: the stated accuracy of the table's whole-subnet latency (mean |relative
@@ -27,21 +26,21 @@ def spos():
 
 def test_table_predicts_whole_subnet_latency(spos):
     arch, mutator = spos.architecture, spos.mutator
+    # the check subnets are timed as whole standalone networks in the same
+    # rounds as the ops (a load change between two separate measurements
+    # made this comparison fail under load) and are not the calibration ones
     table = LatencyTable.measure(arch, mutator, (3, 8, 8), batch_size=1,
-                                 check_subnets=0, seed=1, **FAST)
+                                 check_subnets=4, seed=1, **FAST)
     assert table.meta['clock'] == 'thread'
     assert set(table.op_ms) == set(mutator.search_space)
     assert all(t > 0 for ops in table.op_ms.values() for t in ops.values())
-    # an independent sample of standalone subnets, timed as whole networks
+    assert len(table.check) == 4
+    assert all(c['measured_ms'] > 0 for c in table.check)
+    errors = [abs(e) for e in table.check_errors]
+    assert sum(errors) / len(errors) <= MAX_MEAN_ERROR, errors
     rng = random.Random(123)
     subnets = [mutator.sample_choices(rng) for _ in range(4)]
-    x = torch.randn(1, 3, 8, 8)
     models = [standalone_subnet(arch, mutator, s) for s in subnets]
-    measured = time_rounds([lambda m=m: m(x, mode='tensor') for m in models],
-                           x.device, 3, 5, 4, clock='thread')
-    errors = [abs(table.predict(s) / m - 1) for s, m in zip(subnets,
-                                                          measured)]
-    assert sum(errors) / len(errors) <= MAX_MEAN_ERROR, errors
     # the standalone copies really are the subnets, the supernet untouched
     for s, m in zip(subnets, models):
         assert not any(n.endswith(f'_candidates.{c}')
