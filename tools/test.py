@@ -2,6 +2,7 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE.json]
         [--cfg-options KEY=VALUE ...] [--launcher ...] [--eval accuracy]
+    python tools/test.py CONFIG MODEL.onnx --backend onnxruntime [--out ...]
 """
 import argparse
 import json
@@ -27,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
         '--eval', nargs='+', choices=sorted(LEGACY_EVAL),
         help='old-toolbox style: use this metric when the config has no '
         'test_evaluator (the config\'s evaluator wins otherwise)')
+    parser.add_argument(
+        '--backend', choices=['pytorch', 'onnxruntime'], default='pytorch',
+        help='onnxruntime: CHECKPOINT is an ONNX model (e.g. int8 from '
+        'tools/quantization/export.py), run by onnxruntime on CPU')
     return parser
 
 
@@ -38,14 +43,22 @@ def main(argv=None):
     cfg.load_from = args.checkpoint
     if args.eval and not cfg.get('test_evaluator'):
         cfg.test_evaluator = [LEGACY_EVAL[name] for name in args.eval]
-    setup_launcher(cfg, args.launcher, args.local_rank)
+    if (args.backend == 'onnxruntime') != args.checkpoint.endswith('.onnx'):
+        fail(f'{args.checkpoint!r}: --backend onnxruntime runs .onnx models'
+             ', --backend pytorch (default) runs checkpoints')
+    if args.backend == 'onnxruntime':
+        from gml.deploy.onnxruntime_eval import evaluate_onnx_cli
+        metrics, rank = evaluate_onnx_cli(cfg, args.checkpoint,
+                                          args.launcher), 0
+    else:
+        setup_launcher(cfg, args.launcher, args.local_rank)
+        runner = build_cli_runner(cfg)
+        metrics, rank = runner.test(), runner.rank
 
     from gml.utils.fileio import atomic_dump_json
-    runner = build_cli_runner(cfg)
-    metrics = runner.test()
     metrics = {k: float(v) if hasattr(v, '__float__') else v
                for k, v in metrics.items()}
-    if runner.rank == 0:
+    if rank == 0:
         print('Test metrics: ' + json.dumps(metrics, sort_keys=True))
         if args.out:
             atomic_dump_json(metrics, args.out)
