@@ -44,6 +44,8 @@ def export_onnx(model: nn.Module, input_shape: Sequence[int], path: str,
         raise ConfigError(f'ONNX export of {type(model).__name__} failed: '
                           f'{reason}') from e
     proto = program.model_proto
+    for node in proto.graph.node:  # the exporter's per-node debug records
+        del node.metadata_props[:]
     for key, value in (metadata or {}).items():
         entry = proto.metadata_props.add()
         entry.key = f'gml.{key}'

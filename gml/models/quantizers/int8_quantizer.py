@@ -57,7 +57,7 @@ PTQ_OBSERVERS = {'histogram': HistogramObserver, 'minmax': MinMaxObserver}
 
 
 class Int8Quantizer(Quantizer):
-    """Per-channel symmetric int8 weights, per-tensor int8 activations.
+    """Per-channel symmetric int8 weights, per-tensor 8-bit activations.
 
     Quantized: the input, weight and output of every conv1d/conv2d/linear,
     with a following batch norm and relu/relu6 folded into one unit (its
@@ -67,8 +67,11 @@ class Int8Quantizer(Quantizer):
     dequantize/quantize pairs.
 
     Args:
-        activation_dtype: ``'int8'`` (per-tensor affine, -128..127) or
-            ``'uint8'`` (0..255).
+        activation_dtype: ``'uint8'`` (per-tensor affine, 0..255; the
+            default: onnxruntime's x86 kernels fuse u8 activations with s8
+            weights into QLinearConv/QLinearAdd throughout, measured) or
+            ``'int8'`` (-128..127; ARM runtimes' preferred s8s8 -- on x86
+            onnxruntime leaves conv+relu units in float).
         weight_range: integer range of the per-channel symmetric weights;
             (-127, 127) keeps zero exact and avoids int16 overflow in the
             u8s8 kernels of x86 runtimes.
@@ -81,7 +84,7 @@ class Int8Quantizer(Quantizer):
     """
 
     def __init__(self,
-                 activation_dtype: str = 'int8',
+                 activation_dtype: str = 'uint8',
                  weight_range: Tuple[int, int] = (-127, 127),
                  averaging_constant: float = 0.01,
                  ptq_observer: str = 'histogram',

@@ -72,9 +72,23 @@ def test_a_step_backpropagates_through_fake_quantization(qat):
     # every weight moved (straight-through gradients reach all of them) ...
     for name, param in model.named_parameters():
         assert not torch.equal(param, before[name]), name
-    # ... and the observers updated every activation range
+    # ... and the observers set the activation ranges
     after = activation_ranges(model)
     assert all(not torch.equal(after[n], ranges[n]) for n in ranges)
+
+
+def test_validation_does_not_move_quantization_ranges(qat):
+    model = copy.deepcopy(qat)
+    batches = iter(loader('val', 64))
+    for training, moved in ((True, True), (False, False), (True, True),
+                            (False, False)):
+        model.train(training)
+        ranges = activation_ranges(model)
+        with torch.no_grad():
+            model(model.data_preprocessor(next(batches), False)['inputs'])
+        changed = [not torch.equal(v, ranges[k])
+                   for k, v in activation_ranges(model).items()]
+        assert any(changed) == moved, training
 
 
 def test_freeze_schedule_survives_validation_and_resumes(qat, fresh):

@@ -90,10 +90,15 @@ class QAT(BaseAlgorithm):
     # modes -----------------------------------------------------------------
     def train(self, mode: bool = True) -> 'QAT':
         """Exported graphs switch batch norm by graph rewriting; frozen BN
-        statistics stay frozen across validation."""
+        statistics stay frozen across validation. Observers only learn in
+        training: fake quantization observes whenever it is enabled, so
+        validation data would otherwise move the quantization ranges."""
         self.training = mode
         self.data_preprocessor.train(mode)
-        _pt2e().set_mode(self.architecture, mode, freeze_bn=self._bn_frozen)
+        flow = _pt2e()
+        flow.set_mode(self.architecture, mode, freeze_bn=self._bn_frozen)
+        flow.set_observers(self.architecture,
+                           mode and not self._observers_frozen)
         return self
 
     def forward(self, inputs: torch.Tensor,
