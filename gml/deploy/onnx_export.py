@@ -57,16 +57,21 @@ def export_onnx(model: nn.Module, input_shape: Sequence[int], path: str,
 
 def describe(model) -> Dict:
     """Op counts, int8 weights and metadata of an ONNX model (path or
-    ModelProto)."""
+    ModelProto). ``int8_weights``: initializers stored as 8-bit integers
+    and dequantized as data (not scales or zero points)."""
     import onnx
     if isinstance(model, str):
         model = onnx.load(model)
     ops = Counter(node.op_type for node in model.graph.node)
-    int8 = [t for t in model.graph.initializer
-            if t.data_type in (onnx.TensorProto.INT8, onnx.TensorProto.UINT8)]
+    eight_bit = {t.name for t in model.graph.initializer
+                 if t.data_type in (onnx.TensorProto.INT8,
+                                    onnx.TensorProto.UINT8)}
+    weights = {node.input[0] for node in model.graph.node
+               if node.op_type == 'DequantizeLinear'
+               and node.input[0] in eight_bit}
     meta = {p.key[4:]: p.value for p in model.metadata_props
             if p.key.startswith('gml.')}
-    return dict(ops=dict(ops), int8_initializers=len(int8),
+    return dict(ops=dict(ops), int8_weights=len(weights),
                 int8=any(ops[op] for op in QDQ_OPS) or any(
                     op.startswith('QLinear') for op in ops),
                 metadata=meta)

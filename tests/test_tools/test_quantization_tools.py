@@ -101,7 +101,7 @@ def test_exported_onnx_is_int8_and_matches_fake_quant(qat_dir, qat_onnx,
     assert info['int8'] and info['metadata']['method'] == 'qat'
     assert info['ops']['QuantizeLinear'] > 0
     assert info['ops']['DequantizeLinear'] > 0
-    assert info['int8_initializers'] == CONVS + 1  # every weight, in int8
+    assert info['int8_weights'] == CONVS + 1  # every weight, in int8
     # onnxruntime runs every conv as an integer kernel
     import onnx
     import onnxruntime as ort
@@ -158,7 +158,7 @@ def test_ptq_calibrates_and_writes_int8(tmp_path, float_top1, capsys):
     assert 'calibrated on 8 batches' in capsys.readouterr().out
     info = describe(out)
     assert info['int8'] and info['metadata']['method'] == 'ptq'
-    assert info['int8_initializers'] == CONVS + 1
+    assert info['int8_weights'] == CONVS + 1
     top1 = evaluate_onnx(tiny_config(), out)['accuracy/top1']
     assert top1 >= float_top1 - 3.0, (top1, float_top1)
 
@@ -168,7 +168,7 @@ def test_float_export_runs_at_float_accuracy(tmp_path, float_top1):
     tool_main('quantization/export.py')([TINY_CFG, float_checkpoint(),
                                          '--float', '--out', out])
     info = describe(out)
-    assert not info['int8'] and info['int8_initializers'] == 0
+    assert not info['int8'] and info['int8_weights'] == 0
     top1 = evaluate_onnx(tiny_config(), out)['accuracy/top1']
     assert top1 == pytest.approx(float_top1, abs=0.3)
 

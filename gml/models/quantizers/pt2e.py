@@ -60,9 +60,20 @@ def capture(model: nn.Module, example_inputs: Tuple[torch.Tensor, ...]
         if is_identity(node):
             node.replace_all_uses_with(node.args[0])
             graph.graph.erase_node(node)
+        elif _counts_batches(node):
+            # the graph holds BN momentum as a constant, so the counter
+            # feeds nothing; left in, it counted every forward (eval too)
+            graph.graph.erase_node(node)
     graph.graph.lint()
     graph.recompile()
     return graph
+
+
+def _counts_batches(node) -> bool:
+    return node.op == 'call_function' and \
+        node.target is aten.add_.Tensor and not node.users and \
+        node.args[0].op == 'get_attr' and \
+        node.args[0].target.endswith('num_batches_tracked')
 
 
 def prepare(model: nn.Module, quantizer: Int8Quantizer,
