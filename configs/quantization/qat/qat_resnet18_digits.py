@@ -11,9 +11,9 @@ _base_ = ['../../classification/digits/resnet18_digits.py']
 algorithm = dict(
     type='gml.QAT',
     model={{_base_.model}},
-    float_checkpoint=None,  # to train: --cfg-options algorithm.float_checkpoint
+    float_checkpoint=None,  # training needs it (see the command above)
     input_shape=(3, 8, 8),
-    quantizer=dict(type='gml.Int8Quantizer', activation_dtype='int8'),
+    quantizer=dict(type='gml.Int8Quantizer'),
     # torchvision's QAT recipe: ranges and BN statistics adapt for the first
     # epochs, then stay fixed while the weights settle
     freeze_observer_epoch=3,

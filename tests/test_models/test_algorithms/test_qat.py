@@ -104,7 +104,8 @@ def test_freeze_schedule_survives_validation_and_resumes(qat, fresh):
     model.train_step(batch(), wrapper)
     assert all(torch.equal(v, ranges[k])
                for k, v in activation_ranges(model).items())
-    assert any(not torch.equal(v, means[k]) for k, v in bn_means(model).items())
+    assert any(not torch.equal(v, means[k])
+               for k, v in bn_means(model).items())
     set_epoch(2)
     model.train_step(batch(), wrapper)  # BN frozen from here
     means = bn_means(model)

@@ -209,7 +209,8 @@ def load_float_checkpoint(model: nn.Module, path: str, key: str) -> None:
     """Load a float model's checkpoint into ``model``, refusing QAT
     checkpoints and checkpoints of another model."""
     from mmengine.runner.checkpoint import _load_checkpoint
-    if not osp.isfile(path):
+    remote = path.startswith(('http://', 'https://'))  # mmengine fetches
+    if not remote and not osp.isfile(path):
         raise ConfigError(f'{key}: checkpoint {path!r} does not exist')
     try:
         checkpoint = _load_checkpoint(path, map_location='cpu')
