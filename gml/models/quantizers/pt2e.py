@@ -95,7 +95,10 @@ def convert(prepared: GraphModule) -> GraphModule:
     prepared graph itself is left as it was."""
     graph = copy.deepcopy(prepared)
     set_mode(graph, False)
-    return convert_pt2e(graph)
+    graph = convert_pt2e(graph)
+    for module in graph.modules():  # (.eval() is disabled on such graphs)
+        module.training = False
+    return graph
 
 
 def set_mode(graph: GraphModule, training: bool,
