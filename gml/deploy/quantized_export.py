@@ -6,8 +6,6 @@ float checkpoint exported as if QAT-trained (or the reverse) is refused
 with a message saying which tool fits it.
 """
 import copy
-import os.path as osp
-import re
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -30,20 +28,16 @@ def export_qat(cfg: Config, checkpoint: str, out: str) -> Dict:
         raise ConfigError(
             f'{cfg.filename}: model type {cfg.model.get("type")!r} is not '
             'gml.QAT; to export a float model pass --float')
+    from gml.models.algorithms.quantization import (load_checked,
+                                                    read_state_dict)
+    state = read_state_dict(checkpoint, 'CKPT', 'qat')
     with _scope(cfg):
-        state = _read_state(checkpoint)
-        if not _pt2e().is_quantized_state(state):
-            raise ConfigError(
-                f'{checkpoint!r} is a float checkpoint (no fake-quant state),'
-                ' not a QAT one: export it as float with --float, quantize '
-                'it with tools/quantization/ptq.py, or fine-tune it with '
-                'QAT first (algorithm.float_checkpoint)')
         model_cfg = copy.deepcopy(cfg.model)
         model_cfg['float_checkpoint'] = None
         if cfg.get('data_preprocessor') is not None:  # as the Runner does
             model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
         qat = MODELS.build(model_cfg)
-        _load_exactly(qat, state, checkpoint)
+        load_checked(qat, state, checkpoint, 'CKPT')
         int8 = qat.convert()
         meta = dict(kind='int8-qdq', method='qat', source=checkpoint,
                     input_shape=list(qat.input_shape),
@@ -114,35 +108,6 @@ def calibration_loader(cfg: Config, seed: int = 0):
     loader['sampler'] = dict(type='DefaultSampler', shuffle=True)
     loader.pop('batch_sampler', None)
     return Runner.build_dataloader(loader, seed=seed)
-
-
-def _read_state(path: str) -> Dict[str, torch.Tensor]:
-    from mmengine.runner.checkpoint import _load_checkpoint
-    if not osp.isfile(path):
-        raise ConfigError(f'checkpoint {path!r} does not exist')
-    try:
-        checkpoint = _load_checkpoint(path, map_location='cpu')
-    except Exception as e:  # corrupt, truncated, unsafe pickle...
-        raise ConfigError(f'checkpoint {path!r} cannot be read '
-                          f'({_pt2e().first_line(e)})') from None
-    state = checkpoint.get('state_dict', checkpoint) \
-        if isinstance(checkpoint, dict) else None
-    if not isinstance(state, dict):
-        raise ConfigError(f'{path!r} holds no state dict')
-    return {re.sub(r'^module\.', '', k): v for k, v in state.items()}
-
-
-def _load_exactly(model, state: Dict, path: str) -> None:
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    if missing or unexpected:
-        eg = (missing or unexpected)[0]
-        raise ConfigError(
-            f'checkpoint {path!r} does not fit this config\'s model: '
-            f'{len(missing)} tensors missing, {len(unexpected)} unexpected '
-            f'(e.g. {eg}); is it a checkpoint of this config?')
-    model.load_state_dict(state)
 
 
 def _scope(cfg: Config):

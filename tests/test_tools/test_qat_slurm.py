@@ -4,7 +4,7 @@ import os
 import pytest
 import torch
 
-from gml.models.quantizers import pt2e
+from gml.models.algorithms.quantization import is_quantized_state
 
 from ..test_models.test_quantizers.tiny_qat import TINY_CFG, float_checkpoint
 from .helpers import checkpoints
@@ -28,7 +28,7 @@ def test_qat_on_two_slurm_ranks(tmp_path):
     state = torch.load(work_dir / 'epoch_1.pth', map_location='cpu')
     # 1078 training images / (2 ranks x batch 32) = 17 iterations
     assert state['meta']['iter'] == 17
-    assert pt2e.is_quantized_state(state['state_dict'])
+    assert is_quantized_state(state['state_dict'])
     # the fake-quant model validated at a trained model's accuracy
     assert 'accuracy/top1' in out
     top1 = [float(line.split('accuracy/top1:')[1].split()[0])

@@ -13,7 +13,7 @@ is why an algorithm holding a prepared graph overrides ``train()``. (torchao's
 which exports six small graphs per call: seconds at every validation.)
 """
 import copy
-from typing import Iterable, List, Tuple
+from typing import List, Tuple
 
 import torch
 import torch.nn as nn
@@ -136,12 +136,6 @@ def observer_modules(graph: nn.Module) -> List[Tuple[str, nn.Module]]:
     return [(n, m) for n, m in graph.named_modules()
             if isinstance(m, ObserverBase)
             and not n.endswith('.activation_post_process')]
-
-
-def is_quantized_state(keys: Iterable[str]) -> bool:
-    """Whether a state dict holds observer / fake-quant state (a QAT or
-    calibrated checkpoint) rather than a float model's weights."""
-    return any('activation_post_process_' in k for k in keys)
 
 
 def failing_module(model: nn.Module, error: BaseException) -> Tuple[str, str]:

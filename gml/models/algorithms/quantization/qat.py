@@ -1,6 +1,4 @@
 """QAT: fine-tune a trained float classifier with int8 fake quantization."""
-import os.path as osp
-import re
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -13,6 +11,7 @@ from gml.registry import MODELS
 from gml.utils.cfg_options import ConfigError
 
 from ..base import BaseAlgorithm
+from .checkpoints import is_quantized_state, load_float_checkpoint
 
 def _pt2e():
     """torchao's flow, imported on first use (see gml.models.quantizers)."""
@@ -159,7 +158,7 @@ class QAT(BaseAlgorithm):
                               strict, missing_keys, unexpected_keys,
                               error_msgs):
         own = [k for k in state_dict if k.startswith(prefix)]
-        if not _pt2e().is_quantized_state(own):
+        if not is_quantized_state(own):
             raise ConfigError(
                 'gml.QAT: the checkpoint holds a float model, not a QAT one '
                 '(no fake-quant state); fine-tune from it with --cfg-options'
@@ -203,46 +202,3 @@ def classifier_head(model: nn.Module) -> nn.Module:
     raise ConfigError(
         f'gml.QAT: algorithm.model ({type(model).__name__}) is not an image '
         'classifier with an mmpretrain classification head (ClsHead)')
-
-
-def load_float_checkpoint(model: nn.Module, path: str, key: str) -> None:
-    """Load a float model's checkpoint into ``model``, refusing QAT
-    checkpoints and checkpoints of another model."""
-    from mmengine.runner.checkpoint import _load_checkpoint
-    remote = path.startswith(('http://', 'https://'))  # mmengine fetches
-    if not remote and not osp.isfile(path):
-        raise ConfigError(f'{key}: checkpoint {path!r} does not exist')
-    try:
-        checkpoint = _load_checkpoint(path, map_location='cpu')
-    except Exception as e:  # corrupt, truncated, unsafe pickle...
-        raise ConfigError(f'{key}: checkpoint {path!r} cannot be read '
-                          f'({_pt2e().first_line(e)})') from None
-    state = checkpoint.get('state_dict', checkpoint) \
-        if isinstance(checkpoint, dict) else {}
-    state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
-    if _pt2e().is_quantized_state(state):
-        raise ConfigError(
-            f'{key}: {path!r} is a QAT checkpoint (it holds fake-quant '
-            'state), not a float model; continue its training with --resume,'
-            ' or export it with tools/quantization/export.py')
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    reshaped = [k for k in expected if k in state and
-                tuple(state[k].shape) != tuple(expected[k].shape)]
-    if missing or unexpected or reshaped:
-        parts = [f'{len(missing)} missing' + _eg(missing),
-                 f'{len(unexpected)} unexpected' + _eg(unexpected)]
-        if reshaped:
-            k = reshaped[0]
-            parts.append(f'{len(reshaped)} of another shape (e.g. {k}: '
-                         f'{tuple(state[k].shape)} vs '
-                         f'{tuple(expected[k].shape)})')
-        raise ConfigError(f'{key}: {path!r} does not fit the model: '
-                          + ', '.join(parts) + '; is it the float checkpoint'
-                          ' of this config\'s model?')
-    model.load_state_dict(state)
-
-
-def _eg(keys: List[str]) -> str:
-    return f' (e.g. {keys[0]})' if keys else ''
