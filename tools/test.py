@@ -1,22 +1,25 @@
 """Evaluate a checkpoint on the config's test set.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE.json]
-        [--cfg-options KEY=VALUE ...] [--launcher ...] [--eval accuracy]
+        [--cfg-options KEY=VALUE ...] [--launcher ...] [--eval METRIC ...]
     python tools/test.py CONFIG MODEL.onnx --backend onnxruntime [--out ...]
+
+``CHECKPOINT`` may be ``WORK_DIR/latest.pth`` (resolved through mmengine's
+``last_checkpoint``); it must fit the model completely. ``--eval`` (the old
+toolbox's option: ``accuracy``, ``bbox``...) sets the metric the test
+evaluator computes. ``--backend onnxruntime`` runs an ONNX model (e.g. int8
+from ``tools/quantization/export.py``) with onnxruntime on CPU instead.
 """
 import argparse
 import json
+
 import os.path as osp
 
-from gml.utils.cli import (OneLineErrorParser, add_common_args,
-                           build_cli_runner, fail, load_cli_config,
+from gml.utils.checkpoint import check_checkpoint_file
+from gml.utils.cli import (OneLineErrorParser, ToolSession, add_common_args,
                            parse_args, setup_launcher)
-
-#: ``--eval`` names of the old toolbox and the evaluator each stands for.
-LEGACY_EVAL = {
-    'accuracy': dict(type='mmpretrain.Accuracy', topk=(1, )),
-    'bbox': dict(type='mmdet.CocoMetric', metric='bbox'),
-}
+from gml.utils.errors import UserError
+from gml.utils.eval_metrics import METRICS, metric_names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,9 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='also write the metrics to this JSON')
     parser.add_argument(
-        '--eval', nargs='+', choices=sorted(LEGACY_EVAL),
-        help='old-toolbox style: use this metric when the config has no '
-        'test_evaluator (the config\'s evaluator wins otherwise)')
+        '--eval', nargs='+', metavar='METRIC',
+        help='metric(s) the test evaluator computes, old-toolbox names: '
+        + ', '.join(METRICS))
     parser.add_argument(
         '--backend', choices=['pytorch', 'onnxruntime'], default='pytorch',
         help='onnxruntime: CHECKPOINT is an ONNX model (e.g. int8 from '
@@ -35,25 +38,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_model_file(path: str, backend: str, launcher: str) -> str:
+    """CHECKPOINT for ``--backend``: an ONNX model for onnxruntime (one
+    process), a torch checkpoint for pytorch."""
+    onnx = path.endswith('.onnx')
+    if backend == 'pytorch':
+        if onnx:
+            raise UserError(f'{path!r} is an ONNX model: run it with '
+                            '--backend onnxruntime')
+        return check_checkpoint_file(path)
+    if launcher != 'none':
+        raise UserError('--backend onnxruntime runs in one process; drop '
+                        f'--launcher {launcher}')
+    if not onnx:
+        raise UserError(f'{path!r}: --backend onnxruntime runs .onnx models'
+                        ', --backend pytorch (default) runs checkpoints')
+    if not osp.isfile(path):
+        raise UserError(f'ONNX model {path!r} does not exist')
+    return path
+
+
 def main(argv=None):
     args = parse_args(build_parser(), argv)
-    if not osp.isfile(args.checkpoint):
-        fail(f'checkpoint {args.checkpoint!r} does not exist')
-    cfg = load_cli_config(args)
-    cfg.load_from = args.checkpoint
-    if args.eval and not cfg.get('test_evaluator'):
-        cfg.test_evaluator = [LEGACY_EVAL[name] for name in args.eval]
-    if (args.backend == 'onnxruntime') != args.checkpoint.endswith('.onnx'):
-        fail(f'{args.checkpoint!r}: --backend onnxruntime runs .onnx models'
-             ', --backend pytorch (default) runs checkpoints')
-    if args.backend == 'onnxruntime':
-        from gml.deploy.onnxruntime_eval import evaluate_onnx_cli
-        metrics, rank = evaluate_onnx_cli(cfg, args.checkpoint,
-                                          args.launcher), 0
-    else:
-        setup_launcher(cfg, args.launcher, args.local_rank)
-        runner = build_cli_runner(cfg)
-        metrics, rank = runner.test(), runner.rank
+    with ToolSession(args) as session:
+        onnx = args.backend == 'onnxruntime'
+        checkpoint = check_model_file(args.checkpoint, args.backend,
+                                      args.launcher)
+        if args.eval:
+            args.eval = metric_names(args.eval, '--eval')
+        cfg = session.load_config()
+        if args.eval:
+            session.set_evaluator('test_evaluator', args.eval)
+        if onnx:
+            from gml.deploy import evaluate_onnx
+            metrics, rank = evaluate_onnx(cfg, checkpoint), 0
+        else:
+            cfg.load_from = checkpoint
+            setup_launcher(cfg, args.launcher, args.local_rank)
+            runner = session.build_runner(checkpoint_fit='all')
+            metrics, rank = runner.test(), runner.rank
 
     from gml.utils.fileio import atomic_dump_json
     metrics = {k: float(v) if hasattr(v, '__float__') else v

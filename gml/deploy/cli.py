@@ -1,14 +1,15 @@
-"""What tools/quantization/{export,ptq}.py share: arguments, config
-loading and their one error path (one line, exit code 2)."""
+"""What tools/quantization/{export,ptq}.py share: their arguments, and
+running them under the tools' one error path (``ToolSession``: one line,
+exit code 2, nothing written)."""
 import argparse
-import os.path as osp
 from typing import Callable, Dict
 
-from gml.utils.cli import OneLineErrorParser, fail
+from gml.utils.cli import OneLineErrorParser, ToolSession
 
 
 def build_parser(doc: str, checkpoint_help: str) -> argparse.ArgumentParser:
-    """CONFIG CHECKPOINT [--input-shape C H W] [--cfg-options ...]."""
+    """CONFIG CHECKPOINT [--input-shape C H W] [--cfg-options ...]; parse
+    with ``gml.utils.cli.parse_args``."""
     parser = OneLineErrorParser(description=doc.splitlines()[0])
     parser.add_argument('config', help='QAT config, or a classifier config')
     parser.add_argument('checkpoint', help=checkpoint_help)
@@ -18,19 +19,13 @@ def build_parser(doc: str, checkpoint_help: str) -> argparse.ArgumentParser:
                         'input_shape')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         metavar='KEY=VALUE', help='override config entries')
+    parser.set_defaults(work_dir=None)  # these tools write only --out
     return parser
 
 
 def run(args: argparse.Namespace, action: Callable[..., Dict]) -> Dict:
     """``action(cfg)`` on the loaded config; bad input ends the tool."""
-    from gml.utils.cfg_options import ConfigError, parse_cfg_options
-    try:
-        for path, what in ((args.config, 'config file'),
-                           (args.checkpoint, 'checkpoint')):
-            if not osp.isfile(path):
-                raise ConfigError(f'{what} {path!r} does not exist')
-        from gml.utils.config import load_config
-        cfg = load_config(args.config, parse_cfg_options(args.cfg_options))
-        return action(cfg)
-    except ConfigError as e:
-        fail(str(e))
+    from gml.utils.checkpoint import check_checkpoint_file
+    with ToolSession(args) as session:
+        args.checkpoint = check_checkpoint_file(args.checkpoint)
+        return action(session.load_config())

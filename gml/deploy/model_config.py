@@ -11,7 +11,7 @@ import torch.nn as nn
 from mmengine.config import Config
 
 from gml.registry import MODELS
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 
 QAT_TYPES = ('gml.QAT', 'QAT')
 

@@ -15,7 +15,7 @@ from typing import Dict, Optional, Sequence
 import torch
 import torch.nn as nn
 
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 from gml.utils.fileio import atomic_write_bytes
 
 #: the exporter's own opset (torch 2.14 writes 18; asking for an older one

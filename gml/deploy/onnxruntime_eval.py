@@ -16,7 +16,7 @@ from mmengine.evaluator import Evaluator
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 
 from .model_config import build_float_model
 
@@ -83,15 +83,3 @@ def _check_shape(shape, path: str) -> None:
         raise ConfigError(f'{path}: expected an image classifier input '
                           f'(N, C, H, W), got {shape}')
 
-
-def evaluate_onnx_cli(cfg: Config, path: str, launcher: str = 'none'
-                      ) -> Dict[str, float]:
-    """``tools/test.py CONFIG MODEL.onnx --backend onnxruntime``: bad input
-    is a one-line error with exit code 2."""
-    from gml.utils.cli import fail
-    if launcher != 'none':
-        fail('--backend onnxruntime runs in one process; drop --launcher')
-    try:
-        return evaluate_onnx(cfg, path)
-    except ConfigError as e:
-        fail(str(e))

@@ -14,7 +14,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from gml.registry import MODELS
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 
 from .model_config import (build_float_model, build_quantizer,
                            input_shape, is_qat_config, preprocessing_metadata)
@@ -37,7 +37,7 @@ def export_qat(cfg: Config, checkpoint: str, out: str) -> Dict:
         if cfg.get('data_preprocessor') is not None:  # as the Runner does
             model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
         qat = MODELS.build(model_cfg)
-        load_checked(qat, state, checkpoint, 'CKPT')
+        load_checked(qat, state, checkpoint)
         int8 = qat.convert()
         meta = dict(kind='int8-qdq', method='qat', source=checkpoint,
                     input_shape=list(qat.input_shape),

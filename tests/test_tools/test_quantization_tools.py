@@ -180,7 +180,10 @@ def test_float_export_runs_at_float_accuracy(tmp_path, float_top1):
      'is a QAT checkpoint (it holds fake-quant state), not a float model'),
     ('quantization/ptq.py', ['{qat}', '--out', '{tmp}/x.onnx'],
      'is a QAT checkpoint (it holds fake-quant state), not a float model'),
-    ('test.py', ['{onnx}'], '--backend onnxruntime runs .onnx models'),
+    ('test.py', ['{onnx}'], 'is an ONNX model: run it with --backend '
+     'onnxruntime'),
+    ('test.py', ['{onnx}', '--backend', 'onnxruntime', '--launcher',
+                 'pytorch'], 'runs in one process; drop --launcher'),
     ('test.py', ['{qat}', '--backend', 'onnxruntime'],
      '--backend onnxruntime runs .onnx models'),
     ('quantization/export.py', ['{tmp}/missing.pth', '--out', '{tmp}/x'],
@@ -196,6 +199,7 @@ def test_wrong_kind_of_model_is_one_line_exit_2(script, args, expected,
     assert e.value.code == 2
     err = capsys.readouterr().err.strip()
     assert expected in err and '\n' not in err, err
+    assert os.listdir(tmp_path) == []  # nothing written
 
 
 def test_qat_checkpoint_as_float_checkpoint_is_refused(qat_dir, tmp_path,
@@ -208,6 +212,7 @@ def test_qat_checkpoint_as_float_checkpoint_is_refused(qat_dir, tmp_path,
     assert e.value.code == 2
     err = capsys.readouterr().err.strip()
     assert 'is a QAT checkpoint' in err and '--resume' in err, err
+    assert os.listdir(tmp_path) == []  # the failed start left nothing
 
 
 def _state(path):

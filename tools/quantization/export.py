@@ -12,6 +12,7 @@ import json
 import os.path as osp
 
 from gml.deploy.cli import build_parser, run
+from gml.utils.cli import parse_args
 
 
 def main(argv=None):
@@ -19,7 +20,7 @@ def main(argv=None):
     parser.add_argument('--out', required=True, help='ONNX file to write')
     parser.add_argument('--float', action='store_true',
                         help='export a float checkpoint as fp32')
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
 
     def export(cfg):
         from gml.deploy import export_float, export_qat

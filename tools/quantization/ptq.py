@@ -14,6 +14,7 @@ import json
 import os.path as osp
 
 from gml.deploy.cli import build_parser, run
+from gml.utils.cli import parse_args
 
 
 def main(argv=None):
@@ -25,7 +26,7 @@ def main(argv=None):
                         ' as torchvision\'s PTQ recipe)')
     parser.add_argument('--seed', type=int, default=0,
                         help='shuffling of the calibration batches')
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
 
     def ptq(cfg):
         from gml.deploy import quantize_ptq

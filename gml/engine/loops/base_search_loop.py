@@ -22,13 +22,15 @@ from gml.engine.search.candidate_scorer import (cache_batches, evaluate,
 from gml.engine.search.resource_estimator import SubnetResourceEstimator
 from gml.engine.search.search_report import (write_candidates_csv,
                                              write_plots, write_subnets)
+from gml.utils.errors import UserError
 from gml.utils.fileio import atomic_dump_json
 
 STATE_FILE = 'search_state.json'
 
 
-class SearchError(RuntimeError):
-    """The search cannot go on (constraints unsatisfiable, bad state)."""
+class SearchError(UserError, RuntimeError):
+    """The search cannot go on because of its settings (constraints nothing
+    satisfies, a state file of another search); a user error."""
 
 
 class BaseSearchLoop(BaseLoop):

@@ -27,7 +27,7 @@ from torchao.quantization.pt2e.quantizer import (QuantizationAnnotation,
                                                  QuantizationSpec, Quantizer,
                                                  SharedQuantizationSpec)
 
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 
 aten = torch.ops.aten
 ANNOTATION = 'quantization_annotation'

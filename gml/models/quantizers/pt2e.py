@@ -24,7 +24,7 @@ from torchao.quantization.pt2e.quantize_pt2e import (convert_pt2e,
                                                      prepare_pt2e,
                                                      prepare_qat_pt2e)
 
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 
 from .int8_quantizer import Int8Quantizer, is_identity
 

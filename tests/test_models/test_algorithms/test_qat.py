@@ -10,7 +10,7 @@ from mmengine.optim import OptimWrapper
 from gml.models.algorithms.quantization import load_float_checkpoint
 from gml.models.quantizers import pt2e
 from gml.registry import MODELS
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import CheckpointError, ConfigError
 
 from ..test_quantizers.tiny_qat import (accuracy, float_checkpoint, loader,
                                         tiny_config)
@@ -131,19 +131,21 @@ def test_checkpoints_of_the_wrong_kind_are_refused(qat, tmp_path):
     # a QAT checkpoint given as the float model to fine-tune
     qat_ckpt = str(tmp_path / 'qat.pth')
     torch.save(dict(state_dict=qat.state_dict()), qat_ckpt)
-    with pytest.raises(ConfigError, match='is a QAT checkpoint'):
+    with pytest.raises(CheckpointError, match='is a QAT checkpoint'):
         MODELS.build(dict(tiny_config().model, float_checkpoint=qat_ckpt))
     # a float checkpoint loaded as if it were QAT-trained
     float_state = torch.load(float_checkpoint())['state_dict']
-    with pytest.raises(ConfigError, match='holds a float model, not a QAT'):
+    with pytest.raises(CheckpointError,
+                       match='holds a float model, not a QAT'):
         copy.deepcopy(qat).load_state_dict(float_state)
     # the float checkpoint of another model
     other = tiny_config().model
     other.model.head.num_classes = 7
-    with pytest.raises(ConfigError, match='does not fit the model: 0 '
-                       'missing, 0 unexpected, 2 of another shape'):
+    with pytest.raises(CheckpointError, match='does not fit this model: 0 '
+                       'of the model.s .* tensors missing, 2 of another '
+                       'shape'):
         MODELS.build(dict(other, float_checkpoint=float_checkpoint()))
-    with pytest.raises(ConfigError, match='does not exist'):
+    with pytest.raises(CheckpointError, match='does not exist'):
         MODELS.build(dict(other, float_checkpoint=str(tmp_path / 'no.pth')))
 
 

@@ -10,7 +10,7 @@ from torchao.quantization.pt2e import FakeQuantizeBase
 from gml.models.quantizers import pt2e
 from gml.models.quantizers.int8_quantizer import Int8Quantizer
 from gml.registry import MODELS
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 
 from .tiny_qat import tiny_config
 

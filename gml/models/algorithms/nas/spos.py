@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 
 from gml.registry import MODELS
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import ConfigError
 
 from ..base import BaseAlgorithm
 
@@ -46,9 +46,6 @@ class SPOS(BaseAlgorithm):
         self.is_supernet = mutable_cfg is None
         self.fixed_subnet = (None if self.is_supernet
                              else self.mutator.fix_subnet(mutable_cfg))
-
-    def sample_subnet(self) -> Dict:
-        return self.mutator.sample_choices()
 
     def set_subnet(self, subnet: Dict) -> None:
         self.mutator.set_choices(subnet)

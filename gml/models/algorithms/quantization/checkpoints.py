@@ -2,16 +2,17 @@
 
 A float checkpoint holds a model's weights; a QAT checkpoint also holds
 observer / fake-quant state (``activation_post_process_*``). Each reader
-states which kind it expects and says which tool fits the other.
+states which kind it expects and says which tool fits the other. Reading
+and fitting are ``gml.utils.checkpoint``'s.
 """
-import os.path as osp
-import re
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
 
-from gml.utils.cfg_options import ConfigError
+from gml.utils.checkpoint import (check_state_dict_fits, load_checkpoint_file,
+                                  state_dict_of)
+from gml.utils.errors import CheckpointError
 
 
 def is_quantized_state(keys) -> bool:
@@ -34,57 +35,24 @@ WRONG_KIND = {
 
 def read_state_dict(path: str, key: str, kind: Optional[str] = None
                     ) -> Dict[str, torch.Tensor]:
-    """The weights in checkpoint ``path`` (a file or an http(s) URL),
-    without a DDP ``module.`` prefix; errors name ``key``. ``kind``
+    """The weights in checkpoint ``path``; errors name ``key``. ``kind``
     (``'float'`` or ``'qat'``): refuse a checkpoint of the other kind."""
-    from mmengine.runner.checkpoint import _load_checkpoint
-    remote = path.startswith(('http://', 'https://'))  # mmengine fetches
-    if not remote and not osp.isfile(path):
-        raise ConfigError(f'{key}: checkpoint {path!r} does not exist')
-    try:
-        checkpoint = _load_checkpoint(path, map_location='cpu')
-    except Exception as e:  # corrupt, truncated, unsafe pickle...
-        reason = next((line.strip() for line in str(e).splitlines()
-                       if line.strip()), '')
-        raise ConfigError(f'{key}: checkpoint {path!r} cannot be read '
-                          f'({type(e).__name__}: {reason})') from None
-    state = checkpoint.get('state_dict', checkpoint) \
-        if isinstance(checkpoint, dict) else None
-    if not isinstance(state, dict):
-        raise ConfigError(f'{key}: {path!r} holds no state dict')
-    state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
+    state = state_dict_of(load_checkpoint_file(path, key=key))
+    if not state:
+        raise CheckpointError(f'{key}: {path!r} holds no state dict')
     if kind is not None and is_quantized_state(state) != (kind == 'qat'):
-        raise ConfigError(f'{key}: {path!r} {WRONG_KIND[kind]}')
+        raise CheckpointError(f'{key}: {path!r} {WRONG_KIND[kind]}')
     return state
 
 
-def load_checked(model: nn.Module, state: Dict, path: str, key: str) -> None:
-    """Load ``state`` into ``model``, refusing one that does not fit it
-    completely."""
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    reshaped = [k for k in expected if k in state and
-                tuple(state[k].shape) != tuple(expected[k].shape)]
-    if missing or unexpected or reshaped:
-        parts = [f'{len(missing)} missing' + _eg(missing),
-                 f'{len(unexpected)} unexpected' + _eg(unexpected)]
-        if reshaped:
-            k = reshaped[0]
-            parts.append(f'{len(reshaped)} of another shape (e.g. {k}: '
-                         f'{tuple(state[k].shape)} vs '
-                         f'{tuple(expected[k].shape)})')
-        raise ConfigError(f'{key}: {path!r} does not fit the model: '
-                          + ', '.join(parts) + '; is it a checkpoint of '
-                          'this config\'s model?')
-    model.load_state_dict(state)
+def load_checked(model: nn.Module, state: Dict, path: str) -> None:
+    """Load ``state`` into ``model``, refusing one that does not supply
+    every tensor of it."""
+    check_state_dict_fits(model, state, path, require='all')
+    model.load_state_dict(state, strict=False)
 
 
 def load_float_checkpoint(model: nn.Module, path: str, key: str) -> None:
     """Load a float model's checkpoint into ``model``, refusing QAT
     checkpoints and checkpoints of another model."""
-    load_checked(model, read_state_dict(path, key, 'float'), path, key)
-
-
-def _eg(keys: List[str]) -> str:
-    return f' (e.g. {keys[0]})' if keys else ''
+    load_checked(model, read_state_dict(path, key, 'float'), path)

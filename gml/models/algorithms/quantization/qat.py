@@ -8,7 +8,7 @@ from torch.fx import GraphModule
 
 from gml.models import quantizers
 from gml.registry import MODELS
-from gml.utils.cfg_options import ConfigError
+from gml.utils.errors import CheckpointError, ConfigError
 
 from ..base import BaseAlgorithm
 from .checkpoints import is_quantized_state, load_float_checkpoint
@@ -159,7 +159,7 @@ class QAT(BaseAlgorithm):
                               error_msgs):
         own = [k for k in state_dict if k.startswith(prefix)]
         if not is_quantized_state(own):
-            raise ConfigError(
+            raise CheckpointError(
                 'gml.QAT: the checkpoint holds a float model, not a QAT one '
                 '(no fake-quant state); fine-tune from it with --cfg-options'
                 ' algorithm.float_checkpoint=CKPT, or quantize it without '
