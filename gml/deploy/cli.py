@@ -2,6 +2,8 @@
 running them under the tools' one error path (``ToolSession``: one line,
 exit code 2, nothing written)."""
 import argparse
+import json
+import os.path as osp
 from typing import Callable, Dict
 
 from gml.utils.cli import OneLineErrorParser, ToolSession
@@ -29,3 +31,10 @@ def run(args: argparse.Namespace, action: Callable[..., Dict]) -> Dict:
     with ToolSession(args) as session:
         args.checkpoint = check_checkpoint_file(args.checkpoint)
         return action(session.load_config())
+
+
+def report(summary: Dict, out: str, prefix: str = '') -> None:
+    """The tools' last line: what was written, its size and ops."""
+    print(f'{prefix}wrote {out} ({summary["metadata"].get("kind")}, '
+          f'{osp.getsize(out)} bytes): ops '
+          + json.dumps(summary['ops'], sort_keys=True))

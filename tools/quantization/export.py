@@ -8,10 +8,7 @@ exports a float checkpoint (of CONFIG's float model, or of a plain
 classifier config) as fp32 ONNX instead, for comparison. Evaluate either
 with ``tools/test.py CONFIG model.onnx --backend onnxruntime``.
 """
-import json
-import os.path as osp
-
-from gml.deploy.cli import build_parser, run
+from gml.deploy.cli import build_parser, report, run
 from gml.utils.cli import parse_args
 
 
@@ -29,10 +26,7 @@ def main(argv=None):
                                 args.input_shape)
         return export_qat(cfg, args.checkpoint, args.out)
 
-    summary = run(args, export)
-    print(f'wrote {args.out} ({summary["metadata"].get("kind")}, '
-          f'{osp.getsize(args.out)} bytes): ops '
-          + json.dumps(summary['ops'], sort_keys=True))
+    report(run(args, export), args.out)
 
 
 if __name__ == '__main__':

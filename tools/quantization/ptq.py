@@ -10,10 +10,7 @@ Observers see ``--calib-batches`` shuffled training batches, preprocessed
 like the test split; no weight is trained. Evaluate the result with
 ``tools/test.py CONFIG ptq.onnx --backend onnxruntime``.
 """
-import json
-import os.path as osp
-
-from gml.deploy.cli import build_parser, run
+from gml.deploy.cli import build_parser, report, run
 from gml.utils.cli import parse_args
 
 
@@ -34,9 +31,8 @@ def main(argv=None):
                             args.calib_batches, args.seed, args.input_shape)
 
     summary = run(args, ptq)
-    print(f'calibrated on {summary["calib_batches"]} batches; wrote '
-          f'{args.out} ({osp.getsize(args.out)} bytes): ops '
-          + json.dumps(summary['ops'], sort_keys=True))
+    report(summary, args.out,
+           f'calibrated on {summary["calib_batches"]} batches; ')
 
 
 if __name__ == '__main__':
