@@ -5,7 +5,8 @@ training (PTQ, calibrated on training batches) and with QAT (fine-tuned from
 the float checkpoint), exports fp32 and int8 ONNX, and measures top-1 on the
 test split -- float in PyTorch and on onnxruntime, int8 on onnxruntime (the
 real integer execution). Then, for the first seed's models, the size on
-disk and the CPU latency per batch (batch 1 and 64) of float PyTorch, fp32
+disk, the ops onnxruntime runs in integer kernels, and the CPU latency
+per batch (batch 1 and 64) of float PyTorch, fp32
 onnxruntime and int8 onnxruntime:
 
     python tools/benchmark/quantization.py [--seeds 0 1 2] [--threads 1]
@@ -86,6 +87,37 @@ def sizes(float_ckpt, paths, work_dir):
             'fp32 ONNX': os.path.getsize(paths['fp32']),
             'PTQ int8 ONNX': os.path.getsize(paths['ptq']),
             'QAT int8 ONNX': os.path.getsize(paths['qat'])}
+
+
+def kernels(float_ckpt, paths, work_dir, calib_batches):
+    """Which convolutions / additions onnxruntime runs as integer kernels
+    (its optimized graph), for the QAT and PTQ models (uint8 activations,
+    the default) and a PTQ model with int8 activations."""
+    from collections import Counter
+
+    import onnx
+    import onnxruntime as ort
+
+    from gml.deploy import quantize_ptq
+    from gml.utils.config import load_config
+    s8 = osp.join(work_dir, 'ptq_int8_activations.onnx')
+    quantize_ptq(load_config(QAT_CFG, {
+        'algorithm.quantizer.activation_dtype': 'int8'}), float_ckpt, s8,
+        calib_batches)
+    models = {'QAT int8 (uint8 activations)': paths['qat'],
+              'PTQ int8 (uint8 activations)': paths['ptq'],
+              'PTQ int8 (int8 activations)': s8}
+    counts = {}
+    for name, path in models.items():
+        options = ort.SessionOptions()
+        options.optimized_model_filepath = path + '.optimized'
+        options.graph_optimization_level = \
+            ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        ort.InferenceSession(path, options,
+                             providers=['CPUExecutionProvider'])
+        counts[name] = Counter(n.op_type for n in onnx.load(
+            options.optimized_model_filepath).graph.node)
+    return counts
 
 
 def latency(float_ckpt, paths, threads, repeats):
@@ -170,6 +202,16 @@ def main():
     for name, size in on_disk.items():
         print(f'| {name} | {size:,} | '
               f'{on_disk["fp32 ONNX"] / size:.2f}x smaller |')
+
+    print('\nOps onnxruntime runs (its optimized graph, seed '
+          f'{args.seeds[0]}): integer vs float convolutions and additions')
+    print('| model | QLinearConv | Conv | QLinearAdd | Add |')
+    print('|---|---|---|---|---|')
+    for name, ops in kernels(*first, args.work_dir,
+                             args.calib_batches).items():
+        print(f'| {name} | ' + ' | '.join(
+            str(ops.get(op, 0)) for op in ('QLinearConv', 'Conv',
+                                           'QLinearAdd', 'Add')) + ' |')
 
     load = os.getloadavg()
     times = latency(*first, args.threads, args.repeats)
