@@ -1,1 +1,1 @@
-from . import distill, nas, pruning  # noqa: F401
+from . import distill, nas, pruning, quantization  # noqa: F401

@@ -1,0 +1,67 @@
+"""configs/quantization/qat: each wraps the float model its float config
+trains (so the float checkpoint fits), with the published QAT recipe."""
+import glob
+import os
+
+import pytest
+
+from gml.deploy import float_model_cfg
+from gml.registry import MODELS
+from gml.utils.config import load_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+QAT_DIR = os.path.join(ROOT, 'configs', 'quantization', 'qat')
+#: QAT config -> the config whose checkpoint it fine-tunes
+FLOAT_OF = {
+    'qat_resnet18_digits.py': 'classification/digits/resnet18_digits.py',
+    'qat_spos_shufflenetv2_subnet_digits.py':
+    'nas/spos/spos_shufflenetv2_subnet_digits.py',
+    'qat_dmcp_mobilenetv2_digits.py':
+    'pruning/dmcp/dmcp_mobilenetv2_digits_retrain.py',
+    'qat_spos_shufflenetv2_subnet_8xb32_10e_in1k.py':
+    'nas/spos/spos_shufflenetv2_subnet_8xb128_in1k.py',
+    'qat_dmcp_mobilenetv2_8xb32_10e_in1k.py':
+    'pruning/dmcp/dmcp_mobilenetv2_imagenet_8xb256_retrain.py',
+    'qat_mobilenetv2_8xb32_10e_in1k.py': None,  # mmpretrain's model
+}
+
+
+def test_every_qat_config_is_listed():
+    assert sorted(os.path.basename(p) for p in glob.glob(
+        os.path.join(QAT_DIR, '*.py'))) == sorted(FLOAT_OF)
+
+
+@pytest.mark.parametrize('name', sorted(FLOAT_OF))
+def test_wraps_the_float_model_with_the_recipe(name):
+    cfg = load_config(os.path.join(QAT_DIR, name))
+    assert cfg.model.type == 'gml.QAT'
+    assert cfg.model.float_checkpoint is None  # given on the command line
+    if FLOAT_OF[name] is not None:
+        float_cfg = load_config(os.path.join(ROOT, 'configs', FLOAT_OF[name]))
+        assert cfg.model.model == float_cfg.model
+    imagenet = name.endswith('in1k.py')
+    assert cfg.model.input_shape == ((3, 224, 224) if imagenet else (3, 8, 8))
+    # a short fine-tune, epoch-based (the freeze schedule counts epochs),
+    # checkpointed and validated every epoch
+    assert cfg.train_cfg.by_epoch and cfg.train_cfg.val_interval == 1
+    assert cfg.default_hooks.checkpoint.interval == 1
+    assert cfg.train_cfg.max_epochs == (10 if imagenet else 4)
+    assert (cfg.model.freeze_observer_epoch, cfg.model.freeze_bn_epoch) == \
+        ((4, 3) if imagenet else (3, 2))
+    if imagenet:  # torchvision's QAT MobileNetV2 recipe
+        opt = cfg.optim_wrapper.optimizer
+        assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == \
+            ('SGD', 1e-4, 0.9, 1e-4)
+        assert cfg.train_dataloader.batch_size == 32
+    # ranks share observer ranges and BN statistics
+    assert cfg.model_wrapper_cfg.broadcast_buffers is True
+    MODELS.build(cfg.model.quantizer)
+
+
+def test_plain_float_model_builds():
+    cfg = load_config(
+        os.path.join(QAT_DIR, 'qat_mobilenetv2_8xb32_10e_in1k.py'))
+    model = MODELS.build(float_model_cfg(cfg))
+    assert type(model).__name__ == 'ImageClassifier'
+    assert type(model.data_preprocessor).__name__ == 'ClsDataPreprocessor'
