@@ -172,14 +172,16 @@ def export(args, chosen):
     """Build the chosen subnet from its config and checkpoint, export it,
     compare onnxruntime with PyTorch on validation images."""
     import torch
-    from mmengine.runner import Runner, load_checkpoint
+    from mmengine.runner import Runner
 
-    from gml.engine.search.onnx_export import (DeployableClassifier,
-                                               compare_with_onnxruntime,
-                                               cpu_latencies_ms, export_onnx)
+    from gml.deploy import (DeployableClassifier, compare_with_onnxruntime,
+                            export_onnx)
+    from gml.engine.search.latency import cpu_latencies_ms
     from mmengine.registry import DefaultScope
 
     from gml.registry import MODELS
+    from gml.utils.checkpoint import (check_state_dict_fits,
+                                      load_checkpoint_file, state_dict_of)
     from gml.utils.cfg_options import parse_cfg_options
     from gml.utils.config import load_config
     try:
@@ -192,14 +194,15 @@ def export(args, chosen):
                               scope_name=cfg.get('default_scope', 'gml'))
     model = MODELS.build(dict(cfg.model,
                               data_preprocessor=cfg.get('data_preprocessor')))
-    load_checkpoint(model, chosen['checkpoint'], map_location='cpu',
-                    logger='silent')
+    state = state_dict_of(load_checkpoint_file(chosen['checkpoint']))
+    check_state_dict_fits(model, state, chosen['checkpoint'])
+    model.load_state_dict(state)
     deploy = DeployableClassifier.from_model(model).eval()
     loader = Runner.build_dataloader(dict(cfg.val_dataloader, num_workers=0))
     batch = next(iter(loader))
     inputs = torch.stack([x.float() for x in batch['inputs']])
     path = osp.join(args.work_dir, 'model.onnx')
-    export_onnx(deploy, inputs[:1], path)
+    export_onnx(deploy, tuple(inputs.shape[1:]), path)
     check = compare_with_onnxruntime(deploy, path, inputs)
     check['atol'] = args.atol
     # batch 1, as the search's latency table (when it was measured on CPU)

@@ -311,3 +311,20 @@ def _block_inputs(supernet: nn.Module, mutables: Dict[str, nn.Module],
         for h in handles:
             h.remove()
     return inputs
+
+
+def cpu_latencies_ms(module: nn.Module, path: str, example: torch.Tensor,
+                     warmup: int = 10, repeats: int = 20, rounds: int = 5
+                     ) -> Dict[str, float]:
+    """Latency of ``example`` (one batch) through PyTorch (eager) and
+    through onnxruntime, timed alike (see ``LatencyTable``'s clock)."""
+    from gml.deploy import ort_session
+    session = ort_session(path, torch.get_num_threads())
+    x = example.cpu().numpy()
+    module = module.eval().cpu()
+    clock = pick_clock(torch.device('cpu'))
+    torch_ms, ort_ms = time_rounds(
+        [lambda: module(example), lambda: session.run(None, {'input': x})],
+        torch.device('cpu'), warmup, repeats, rounds, clock=clock)
+    return dict(pytorch_ms=torch_ms, onnxruntime_ms=ort_ms, clock=clock,
+                batch=int(example.shape[0]))

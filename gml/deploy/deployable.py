@@ -1,15 +1,15 @@
-"""Export a retrained subnet to ONNX and check onnxruntime against PyTorch.
-
-The exported graph is the deployable network: the config's data
-preprocessor's normalization (``(x - mean) / std``, channel flip) followed
-by the classifier's logits, so the ONNX model takes the images as the
-dataset gives them (float, N x C x H x W, pixel scale) with a dynamic batch.
+"""A classifier as it is deployed: the data preprocessor's normalization
+(``(x - mean) / std``, channel flip) followed by the logits, so an exported
+model takes the images as the dataset gives them (float, N x C x H x W,
+pixel scale); and a check of an exported model against PyTorch.
 """
-from typing import Dict, Optional
+from typing import Dict
 
 import numpy as np
 import torch
 import torch.nn as nn
+
+from .onnxruntime_eval import ort_session
 
 
 class DeployableClassifier(nn.Module):
@@ -53,36 +53,11 @@ class DeployableClassifier(nn.Module):
         return self.model(x, mode='tensor')
 
 
-def export_onnx(module: nn.Module, example: torch.Tensor, path: str,
-                opset: Optional[int] = None) -> None:
-    """``torch.onnx.export`` (torch's default exporter) with a dynamic
-    batch dimension, input ``input`` and output ``logits``, weights inside
-    the one file."""
-    module.eval()
-    kwargs = {} if opset is None else dict(opset_version=opset)
-    batch = torch.export.Dim('batch', min=1)
-    with torch.no_grad():
-        torch.onnx.export(module, (example, ), path, input_names=['input'],
-                          output_names=['logits'],
-                          dynamic_shapes=({0: batch}, ), dynamo=True,
-                          external_data=False, **kwargs)
-
-
-def ort_session(path: str):
-    """An onnxruntime CPU session using as many threads as torch does."""
-    import onnxruntime as ort
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = torch.get_num_threads()
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(path, options,
-                                providers=['CPUExecutionProvider'])
-
-
 def compare_with_onnxruntime(module: nn.Module, path: str,
                              inputs: torch.Tensor) -> Dict[str, float]:
     """Run ``inputs`` through PyTorch and onnxruntime (CPU): the largest
     absolute difference of the outputs and the share of equal argmaxes."""
-    session = ort_session(path)
+    session = ort_session(path, torch.get_num_threads())
     with torch.no_grad():
         expected = module.eval()(inputs).cpu().numpy()
     got = session.run(None, {'input': inputs.cpu().numpy()})[0]
@@ -93,20 +68,3 @@ def compare_with_onnxruntime(module: nn.Module, path: str,
                 argmax_agreement=float(np.mean(
                     got.argmax(1) == expected.argmax(1))),
                 batch=int(inputs.shape[0]))
-
-
-def cpu_latencies_ms(module: nn.Module, path: str, example: torch.Tensor,
-                     warmup: int = 10, repeats: int = 20, rounds: int = 5
-                     ) -> Dict[str, float]:
-    """Latency of ``example`` (one batch) through PyTorch (eager) and
-    through onnxruntime, timed alike (see ``LatencyTable``'s clock)."""
-    from .latency import pick_clock, time_rounds
-    session = ort_session(path)
-    x = example.cpu().numpy()
-    module = module.eval().cpu()
-    clock = pick_clock(torch.device('cpu'))
-    torch_ms, ort_ms = time_rounds(
-        [lambda: module(example), lambda: session.run(None, {'input': x})],
-        torch.device('cpu'), warmup, repeats, rounds, clock=clock)
-    return dict(pytorch_ms=torch_ms, onnxruntime_ms=ort_ms, clock=clock,
-                batch=int(example.shape[0]))
