@@ -10,6 +10,7 @@ search_state.json (what ``--resume`` continues from).
 """
 import argparse
 import os.path as osp
+import sys
 
 from gml.utils.cli import (OneLineErrorParser, add_common_args,
                            build_cli_runner, fail, load_cli_config,
@@ -43,7 +44,21 @@ def main(argv=None):
     setup_launcher(cfg, args.launcher, args.local_rank)
 
     runner = build_cli_runner(cfg)
-    runner.train()
+    from gml.engine.loops import SearchError
+    from gml.utils.cfg_options import ConfigError
+    try:
+        runner.train()
+    except ConfigError as e:  # a train_cfg value the loop refuses
+        fail(str(e))
+    except SearchError as e:  # e.g. candidates that could not be scored
+        print(f'{osp.basename(sys.argv[0])}: error: {e}', file=sys.stderr)
+        sys.exit(1)
+    finally:
+        import torch.distributed as dist
+        if dist.is_available() and dist.is_initialized():
+            # left alive, gloo now and then aborts the exiting process
+            # ("terminate called without an active exception")
+            dist.destroy_process_group()
 
 
 if __name__ == '__main__':
