@@ -27,6 +27,7 @@ calibration batches, validation data), so the records are the same for 1,
 """
 import os.path as osp
 import random
+import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.dist import (all_gather_object, barrier, broadcast_object_list,
@@ -409,6 +410,7 @@ class BaseSearchLoop(BaseLoop):
                 self.pending_store.save(self.generation, *share[index],
                                         result)
 
+        start = time.perf_counter()
         try:
             results = executor.map(
                 fn, share, names=[f'candidate {cid}' for cid, _ in share],
@@ -421,10 +423,20 @@ class BaseSearchLoop(BaseLoop):
                 'candidates\' scores are saved: fix the cause and rerun with '
                 '--resume to score only the failed ones.') from None
         scored = {cid: m for (cid, _), m in zip(share, results)}
+        slowest = time.perf_counter() - start
         if self.executor is None and self.score_mode == 'candidates' \
                 and world_size > 1:
-            for part in all_gather_object(scored):
+            parts = all_gather_object((scored, slowest))
+            for part, _ in parts:
                 scored.update(part)
+            slowest = max(seconds for _, seconds in parts)
+        total = time.perf_counter() - start
+        if todo:  # (tools/benchmark/search_scaling.py reads this line)
+            self.runner.logger.info(
+                f'Generation {self.generation + 1}: scored {len(todo)} '
+                f'candidates in {total:.3f} s ({len(todo) / total:.2f}/s; '
+                f'slowest rank {slowest:.3f} s, gather '
+                f'{total - slowest:.3f} s)')
         return scored
 
     def _score_item(self, item: Tuple[int, Dict]) -> Dict[str, float]:

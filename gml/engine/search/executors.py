@@ -31,11 +31,6 @@ from mmengine.utils import ProgressBar
 from gml.utils.fileio import atomic_dump_json
 
 
-def run_chunk(fn: Callable, items: Sequence) -> List:
-    """What one job runs: ``fn`` over its chunk, in order."""
-    return [fn(item) for item in items]
-
-
 @dataclass
 class ChunkFailure:
     """A chunk that failed on every attempt."""
@@ -132,7 +127,7 @@ class InProcessExecutor(BaseExecutor):
             chunk_items = [items[i] for i in chunk.indices]
             for chunk.attempt in range(1, self.retries + 2):
                 try:
-                    out = run_chunk(fn, chunk_items)
+                    out = list(map(fn, chunk_items))
                     break
                 except Exception as e:  # noqa: BLE001  reported with items
                     error = f'{type(e).__name__}: {e}'
@@ -191,6 +186,8 @@ class SubmititExecutor(BaseExecutor):
                              f'got {cluster!r}')
         if cluster == 'slurm' and not shutil.which('sbatch'):
             raise ValueError("cluster='slurm' but there is no sbatch on PATH")
+        if cluster == 'slurm' and partition:
+            _check_partition(partition)
         if max_parallel is not None and int(max_parallel) < 1:
             raise ValueError(f'max_parallel must be >= 1, got {max_parallel}')
         self.folder = os.path.abspath(folder)
@@ -207,7 +204,9 @@ class SubmititExecutor(BaseExecutor):
 
     def _submit(self, fn, chunk_items):
         from .submitit_jobs import submit
-        return submit(self._executor, run_chunk, fn, chunk_items)
+        # a job runs list(map(fn, chunk)): builtins only, so it imports
+        # nothing but what unpickling fn needs
+        return submit(self._executor, list, map(fn, chunk_items))
 
     def _attach(self, job_id: str):
         from .submitit_jobs import attach_job
@@ -224,14 +223,23 @@ class SubmititExecutor(BaseExecutor):
         while queued or running:
             while queued and len(running) < limit:
                 chunk = queued.popleft()
-                chunk.job = self._submit(fn, [items[i] for i in chunk.indices])
+                try:
+                    chunk.job = self._submit(
+                        fn, [items[i] for i in chunk.indices])
+                except Exception as e:  # noqa: BLE001  e.g. sbatch refused
+                    chunk.job = None
+                    self._failed(chunk, f'submission failed: '
+                                 f'{_short_error(e)}', names, queued,
+                                 failures, desc)
+                    continue
                 chunk.jobs.append(str(chunk.job.job_id))
                 chunk.started = time.time()
                 running.append(chunk)
                 self._write_journal(journal, running, names)
             finished = [c for c in running if c.job.done()]
             if not finished:
-                time.sleep(self.poll_s)
+                if running:
+                    time.sleep(self.poll_s)
                 continue
             for chunk in finished:
                 running.remove(chunk)
@@ -243,21 +251,8 @@ class SubmititExecutor(BaseExecutor):
                                            f'results for {len(chunk.indices)}'
                                            ' items')
                 except Exception as e:  # noqa: BLE001  retried or reported
-                    error = _short_error(e)
-                    if chunk.attempt <= self.retries:
-                        print_log(f'{desc}: {label}: job {chunk.jobs[-1]} '
-                                  f'failed (attempt {chunk.attempt}/'
-                                  f'{self.retries + 1}): {error}; retrying',
-                                  logger='current', level=30)
-                        chunk.attempt += 1
-                        queued.appendleft(chunk)
-                    else:
-                        failures.append(ChunkFailure(
-                            [names[i] for i in chunk.indices], chunk.attempt,
-                            error, list(chunk.jobs),
-                            str(chunk.job.paths.stderr)))
-                        print_log(f'{desc}: {failures[-1]}', logger='current',
-                                  level=40)
+                    self._failed(chunk, _short_error(e), names, queued,
+                                 failures, desc)
                     self._write_journal(journal, running, names)
                     continue
                 for i, result in zip(chunk.indices, out):
@@ -279,6 +274,23 @@ class SubmititExecutor(BaseExecutor):
         if failures:
             raise ChunkError(failures, num_chunks)
         return results
+
+    def _failed(self, chunk, error, names, queued, failures, desc) -> None:
+        """Queue ``chunk`` again, or report it when out of attempts."""
+        label = ', '.join(names[i] for i in chunk.indices)
+        job = f'job {chunk.jobs[-1]}' if chunk.job is not None else 'chunk'
+        if chunk.attempt <= self.retries:
+            print_log(f'{desc}: {label}: {job} failed (attempt '
+                      f'{chunk.attempt}/{self.retries + 1}): {error}; '
+                      'retrying', logger='current', level=30)
+            chunk.attempt += 1
+            queued.appendleft(chunk)
+            return
+        log = str(chunk.job.paths.stderr) if chunk.job is not None else None
+        failures.append(ChunkFailure([names[i] for i in chunk.indices],
+                                     chunk.attempt, error, list(chunk.jobs),
+                                     log))
+        print_log(f'{desc}: {failures[-1]}', logger='current', level=30)
 
     def _reattach(self, chunks, names, journal, running) -> List[_Chunk]:
         """Jobs of an earlier ``map`` over these items that are still in
@@ -313,6 +325,16 @@ class SubmititExecutor(BaseExecutor):
             dict(job_id=c.jobs[-1], items=[names[i] for i in c.indices],
                  attempt=c.attempt, jobs=c.jobs) for c in running]),
             journal, fsync=False)
+
+
+def _check_partition(partition: str) -> None:
+    import subprocess
+    proc = subprocess.run(['sinfo', '-h', '-o', '%R'], capture_output=True,
+                          text=True)
+    known = proc.stdout.split()
+    if proc.returncode == 0 and partition not in known:
+        raise ValueError(f'Slurm has no partition {partition!r} (sinfo '
+                         f'lists: {", ".join(known)})')
 
 
 def _short_error(exc: Exception) -> str:
