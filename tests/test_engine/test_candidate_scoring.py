@@ -1,7 +1,11 @@
 """Candidate scoring as a pure function, wherever it runs."""
+import pickle
+import random
+
+import numpy as np
 import pytest
 import torch
-from mmengine.dataset import DefaultSampler, InfiniteSampler, pseudo_collate
+from mmengine.dataset import DefaultSampler, InfiniteSampler
 from mmengine.evaluator import Evaluator
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
@@ -85,14 +89,14 @@ def test_dispatched_job_scores_like_this_process(parts, tmp_path):
     """A job loads the saved context (a fresh copy of the supernet) and
     gets the same metrics and the same recalibrated BN statistics."""
     model, calib, val, evaluator = parts
-    subnet = model.mutator.sample_choices(__import__('random').Random(5))
+    subnet = model.mutator.sample_choices(random.Random(5))
     here = CandidateScorer(model, calib, val, evaluator)
     metrics = here(subnet)
     bn_here = bn_state(model)
     path = str(tmp_path / 'context.pt')
     save_scoring_context(path, model, calib, val, evaluator)
     job = ScoreCandidate(path)
-    job = __import__('pickle').loads(__import__('pickle').dumps(job))
+    job = pickle.loads(pickle.dumps(job))  # as submitit ships it
     assert job((7, subnet)) == metrics and 0 < metrics['accuracy/top1']
     bn_job = bn_state(job.scorer().model)
     assert all(torch.equal(a, b) for a, b in zip(bn_here, bn_job))
@@ -109,7 +113,6 @@ def test_local_metrics_equal_gathered_in_one_process(parts):
 
 
 def test_scalar_metrics():
-    import numpy as np
     assert scalar_metrics({'a': torch.tensor(2.5), 'b': np.float32(1.5),
                            'c': 3, 'd': [1, 2], 'e': torch.ones(2)}) == {
         'a': 2.5, 'b': 1.5, 'c': 3.0}
