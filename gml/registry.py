@@ -5,7 +5,8 @@ the model zoos), or with an explicit scope: ``type='gml.X'``,
 ``type='mmpretrain.X'``, ``type='mmdet.X'``, and the legacy ``type='mmcls.X'``
 that configs written for the old toolbox use (mmcls became mmpretrain).
 """
-from typing import Any, Optional
+import sys
+from typing import Any
 
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
@@ -31,91 +32,84 @@ from mmengine.registry import \
 from mmengine.registry import DefaultScope, Registry
 
 from gml.utils.checkpoint import allow_mmengine_checkpoint_globals
+from gml.utils.scopes import (LEGACY_SCOPES, ZOO_SCOPES, normalize_scopes,
+                              resolve_scope)
 
 # torch >= 2.6 loads checkpoints with weights_only=True, which rejects the
 # mmengine objects a Runner stores (its message hub); allow-list exactly those.
 allow_mmengine_checkpoint_globals()
 
-#: scopes written in old configs, and the scope that replaced them.
-LEGACY_SCOPES = {'mmcls': 'mmpretrain'}
-#: zoos searched, in order, for a type that gml and mmengine lack.
-FALLBACK_SCOPES = ('mmpretrain', 'mmdet')
-
-
-def resolve_scope(scope: Optional[str]) -> Optional[str]:
-    """Map a legacy scope name to the package that replaced it."""
-    return LEGACY_SCOPES.get(scope, scope)
-
 
 class GMLRegistry(Registry):
     """A registry that understands legacy scopes and falls back to the zoos.
 
-    An unknown key raises ``KeyError`` naming the key and every scope that
-    was searched (mmengine's callers all turn a miss into a KeyError anyway,
-    only with less to go on); ``key in registry`` stays a plain test.
+    ``get`` keeps mmengine's contract: None for an unknown key, so
+    mmengine's own lookups and ``key in registry`` work through gml's
+    children. ``build`` is where a mistake is explained: an unknown type
+    names the scopes searched and the closest registered names, a
+    misspelled argument the closest valid ones (a
+    :class:`~gml.utils.errors.ConfigError`).
     """
 
     def get(self, key: str) -> Any:
         scope, real_key = self.split_scope_key(key)
         if scope in LEGACY_SCOPES:
-            obj = super().get(f'{resolve_scope(scope)}.{real_key}')
-        else:
-            obj = super().get(key)
+            return super().get(f'{resolve_scope(scope)}.{real_key}')
+        obj = super().get(key)
         if obj is None and scope is None:
-            for zoo in FALLBACK_SCOPES:
+            for zoo in ZOO_SCOPES:
                 obj = self._get_from_zoo(zoo, real_key)
                 if obj is not None:
                     break
-        if obj is None:
-            raise KeyError(
-                f'{key!r} is not registered in the {self.name!r} registry; '
-                f'searched scopes: {", ".join(self.searched_scopes(key))}')
         return obj
-
-    def __contains__(self, key: str) -> bool:
-        try:
-            return self.get(key) is not None
-        except KeyError:
-            return False
 
     def _get_from_zoo(self, zoo: str, key: str) -> Any:
         try:
             return super().get(f'{zoo}.{key}')
-        except (ImportError, KeyError):  # zoo not installed, or lacks key
+        except ImportError:  # zoo not installed
             return None
 
-    def searched_scopes(self, key: str) -> list:
-        scope, _ = self.split_scope_key(key)
-        if scope is not None:
-            return [resolve_scope(scope)]
-        chain, reg = [], self
-        while reg is not None:
-            chain.append(reg.scope)
-            reg = reg.parent
-        return chain + list(FALLBACK_SCOPES)
-
     def build(self, cfg, *args, **kwargs) -> Any:
-        from gml.utils.scopes import normalize_scopes
         cfg = normalize_scopes(cfg, self)
-        with _default_scope('gml'):
-            return super().build(cfg, *args, **kwargs)
+        try:
+            with _default_scope('gml'):
+                return super().build(cfg, *args, **kwargs)
+        except Exception as error:
+            if _inside_another_build():
+                raise  # the outermost build names the full key path
+            from gml.utils.build_errors import explain_build_error
+            explained = explain_build_error(error, cfg, root=self.name)
+            if explained is None or explained is error:
+                raise
+            raise explained from error
+
+
+def _inside_another_build() -> bool:
+    """Whether an mmengine build function is further up the stack."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name in ('build_from_cfg', 'build_model_from_cfg',
+                                    'build_scheduler_from_cfg') and \
+                frame.f_globals.get('__name__', '').startswith(
+                    'mmengine.registry'):
+            return True
+        frame = frame.f_back
+    return False
 
 
 class _default_scope:
-    """Enter ``scope`` as default scope unless one is already current."""
+    """Build under ``scope`` whatever scope is current (e.g. a Runner's
+    ``default_scope='mmengine'``): gml's registry resolves unscoped types in
+    gml first; zoo types carry their own ``_scope_``."""
 
     def __init__(self, scope: str):
-        self.scope = scope
-        self._ctx = None
+        self._ctx = DefaultScope.overwrite_default_scope(scope)
 
     def __enter__(self):
-        if DefaultScope.get_current_instance() is None:
-            self._ctx = DefaultScope.overwrite_default_scope(self.scope)
-            self._ctx.__enter__()
+        self._ctx.__enter__()
 
     def __exit__(self, *exc):
-        if self._ctx is not None:
-            self._ctx.__exit__(*exc)
+        self._ctx.__exit__(*exc)
 
 
 def _child(name: str, parent: Registry, *locations: str) -> GMLRegistry:

@@ -4,6 +4,7 @@ import torch
 from mmengine.registry import DefaultScope
 
 from gml.registry import DATASETS, MODELS, TRANSFORMS
+from gml.utils.errors import ConfigError
 
 CLS_TAIL = dict(
     neck=dict(type='GlobalAveragePooling'),
@@ -64,25 +65,90 @@ def test_unscoped_mmdet_type_builds_children_in_mmdet():
     assert type(model.backbone) is DetMobileNetV2
 
 
-def test_unknown_type_names_type_and_scopes():
-    with pytest.raises(KeyError) as err:
-        MODELS.build(dict(type='NoSuchNet'))
+def test_get_keeps_mmengine_contract():
+    """Unknown keys give None, so mmengine's roots can ask gml's child."""
+    from mmengine.registry import DATA_SAMPLERS as ROOT_SAMPLERS
+    from mmengine.registry import MODELS as ROOT_MODELS
+    assert MODELS.get('NoSuchNet') is None
+    assert MODELS.get('gml.NoSuchNet') is None
+    assert MODELS.get('mmcls.NoSuchNet') is None
+    assert 'NoSuchNet' not in MODELS
+    assert 'gml.Nope' not in ROOT_SAMPLERS
+    assert ROOT_MODELS.get('gml.NoSuchNet') is None
+    assert 'gml.SPOS' in ROOT_MODELS and 'mmcls.ResNet' in MODELS
+
+
+def test_unknown_type_at_build_names_scopes_and_closest():
+    with pytest.raises(ConfigError) as err:
+        MODELS.build(dict(type='ResNet_CIFR', depth=18))
     msg = str(err.value)
-    for word in ('NoSuchNet', 'gml', 'mmengine', 'mmpretrain', 'mmdet'):
+    assert msg.startswith("model.type: 'ResNet_CIFR' is not a registered")
+    for word in ('gml', 'mmengine', 'mmpretrain', 'mmdet', "'ResNet_CIFAR'"):
         assert word in msg
 
 
+def test_unknown_nested_type_names_its_key():
+    with pytest.raises(ConfigError, match=r"^model\.backbone\.type: "
+                       r"'NoSuchNet' is not a registered model type"):
+        MODELS.build(dict(type='mmcls.ImageClassifier',
+                          backbone=dict(type='NoSuchNet'), **CLS_TAIL))
+
+
 def test_unknown_scoped_type_names_its_scope():
-    with pytest.raises(KeyError) as err:
+    with pytest.raises(ConfigError) as err:
         MODELS.build(dict(type='mmcls.NoSuchNet'))
     assert 'NoSuchNet' in str(err.value) and 'mmpretrain' in str(err.value)
 
 
+def test_misspelled_argument_names_closest_valid_one():
+    """``depht`` reaches ResNet.__init__ through ResNet_CIFAR's **kwargs."""
+    with pytest.raises(ConfigError) as err:
+        MODELS.build(dict(type='mmcls.ImageClassifier',
+                          backbone=dict(BACKBONE, depht=18), **CLS_TAIL))
+    assert str(err.value) == (
+        "model.backbone.depht: unknown argument 'depht' of "
+        "mmpretrain.ResNet_CIFAR; did you mean 'depth'?")
+
+
+def test_internal_type_error_keeps_its_type():
+    """A TypeError that is not about the config's arguments stays one."""
+    from gml.registry import MODELS as GML_MODELS
+
+    @GML_MODELS.register_module(force=True)
+    class _Broken:
+
+        def __init__(self, x=1):
+            len(x)  # a bug, not a config mistake
+
+    with pytest.raises(TypeError, match='has no len'):
+        GML_MODELS.build(dict(type='_Broken'))
+
+
 def test_build_leaves_no_default_scope_behind():
+    def scope():
+        current = DefaultScope.get_current_instance()
+        return None if current is None else current.scope_name
+
+    before = scope()
     MODELS.build(dict(type='mmcls.ImageClassifier', backbone=BACKBONE,
                       **CLS_TAIL))
-    current = DefaultScope.get_current_instance()
-    assert current is None or current.scope_name == 'gml'
+    assert scope() == before
+
+
+def test_gml_types_build_under_another_current_scope():
+    """A Runner made with default_scope='mmengine' leaves that scope
+    current; gml's registry still finds gml's unscoped types."""
+    with DefaultScope.overwrite_default_scope('mmengine'):
+        spos = MODELS.build(dict(
+            type='SPOS', model=dict(
+                type='mmcls.ImageClassifier',
+                backbone=dict(type='gml.ShuffleNetV2_OneShot',
+                              widen_factor=0.5),
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=10,
+                          in_channels=1024))))
+        assert DefaultScope.get_current_instance().scope_name == 'mmengine'
+    assert type(spos).__name__ == 'SPOS'
 
 
 def test_mmcv_layer_configs_get_no_scope():

@@ -4,23 +4,28 @@
         [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
 
 The config's ``train_cfg`` is a search loop (``gml.EvolutionSearchLoop`` or
-``gml.RandomSearchLoop``). Results land in the work dir: best_subnet.yaml,
-top_k/rank_*.yaml, candidates.csv, search_curve.png, score_vs_flops.png and
-search_state.json (what ``--resume`` continues from).
+``gml.RandomSearchLoop``). ``CHECKPOINT`` must be this supernet's (every
+tensor of the model must load from it). Results land in the work dir:
+best_subnet.yaml, top_k/rank_*.yaml, candidates.csv, search_curve.png,
+score_vs_flops.png and search_state.json (what ``--resume`` continues from).
+
+Loops that declare ``search_without_checkpoint`` (``gml.MorphismEvolutionLoop``)
+need no CHECKPOINT; one given is their seed model's weights.
 """
 import argparse
-import os.path as osp
-import sys
 
-from gml.utils.cli import (OneLineErrorParser, add_common_args,
-                           build_cli_runner, fail, load_cli_config,
+from gml.utils.checkpoint import check_checkpoint_file
+from gml.utils.cli import (OneLineErrorParser, ToolSession, add_common_args,
                            parse_args, setup_launcher)
+from gml.utils.errors import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrorParser(description='Search subnets of a supernet')
     add_common_args(parser)
-    parser.add_argument('checkpoint', help='supernet checkpoint')
+    parser.add_argument('checkpoint', nargs='?',
+                        help='supernet checkpoint (optional for searches '
+                        'that start without one)')
     parser.add_argument(
         '--resume', action='store_true',
         help='continue from WORK_DIR/search_state.json (the last finished '
@@ -30,35 +35,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None):
     args = parse_args(build_parser(), argv)
-    if not osp.isfile(args.checkpoint):
-        fail(f'checkpoint {args.checkpoint!r} does not exist')
-    cfg = load_cli_config(args)
-    loop_type = str((cfg.get('train_cfg') or {}).get('type', ''))
-    if not loop_type.endswith('SearchLoop'):
-        fail(f'{args.config}: train_cfg.type must be a search loop '
-             '(gml.EvolutionSearchLoop or gml.RandomSearchLoop), got '
-             f'{loop_type or "none"!r}')
-    cfg.train_cfg.resume = args.resume
-    # the supernet's weights; the search's own state is resumed by the loop
-    cfg.load_from, cfg.resume = args.checkpoint, False
-    setup_launcher(cfg, args.launcher, args.local_rank)
-
-    runner = build_cli_runner(cfg)
-    from gml.engine.loops import SearchError
-    from gml.utils.cfg_options import ConfigError
-    try:
+    with ToolSession(args) as session:
+        checkpoint = (None if args.checkpoint is None else
+                      check_checkpoint_file(args.checkpoint))
+        cfg = session.load_config()
+        loop_type = str((cfg.get('train_cfg') or {}).get('type', ''))
+        no_checkpoint = _search_without_checkpoint(loop_type)
+        if not loop_type.endswith('SearchLoop') and not no_checkpoint:
+            raise ConfigError(
+                f'{args.config}: train_cfg.type must be a search loop '
+                '(gml.EvolutionSearchLoop, gml.RandomSearchLoop or '
+                f'gml.MorphismEvolutionLoop), got {loop_type or "none"!r}')
+        cfg.train_cfg.resume = args.resume
+        # a search trains nothing: the supernet's LR schedule (whose length
+        # followed the supernet's training) does not apply
+        cfg.param_scheduler = None
+        cfg.resume = False  # the search's own state is resumed by the loop
+        if no_checkpoint:
+            cfg.load_from = None
+            if checkpoint is not None:
+                cfg.train_cfg.seed_checkpoint = checkpoint
+        elif checkpoint is None:
+            raise ConfigError(f'{args.config}: {loop_type} searches a '
+                              'trained supernet: pass its CHECKPOINT')
+        else:
+            cfg.load_from = checkpoint  # the supernet's weights
+        setup_launcher(cfg, args.launcher, args.local_rank)
+        runner = session.build_runner(checkpoint_fit='all')
         runner.train()
-    except ConfigError as e:  # a train_cfg value the loop refuses
-        fail(str(e))
-    except SearchError as e:  # e.g. candidates that could not be scored
-        print(f'{osp.basename(sys.argv[0])}: error: {e}', file=sys.stderr)
-        sys.exit(1)
-    finally:
-        import torch.distributed as dist
-        if dist.is_available() and dist.is_initialized():
-            # left alive, gloo now and then aborts the exiting process
-            # ("terminate called without an active exception")
-            dist.destroy_process_group()
+
+
+def _search_without_checkpoint(loop_type: str) -> bool:
+    """Whether the loop class declares it starts without a checkpoint."""
+    if not loop_type:
+        return False
+    import gml.engine.loops  # noqa: F401  (registers gml's loops)
+    from gml.registry import LOOPS
+    return bool(getattr(LOOPS.get(loop_type), 'search_without_checkpoint',
+                        False))
 
 
 if __name__ == '__main__':

@@ -1,21 +1,20 @@
 """Evaluate a checkpoint on the config's test set.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE.json]
-        [--cfg-options KEY=VALUE ...] [--launcher ...] [--eval accuracy]
+        [--cfg-options KEY=VALUE ...] [--launcher ...] [--eval METRIC ...]
+
+``CHECKPOINT`` may be ``WORK_DIR/latest.pth`` (resolved through mmengine's
+``last_checkpoint``); it must fit the model completely. ``--eval`` (the old
+toolbox's option: ``accuracy``, ``bbox``...) sets the metric the test
+evaluator computes.
 """
 import argparse
 import json
-import os.path as osp
 
-from gml.utils.cli import (OneLineErrorParser, add_common_args,
-                           build_cli_runner, fail, load_cli_config,
+from gml.utils.checkpoint import check_checkpoint_file
+from gml.utils.cli import (OneLineErrorParser, ToolSession, add_common_args,
                            parse_args, setup_launcher)
-
-#: ``--eval`` names of the old toolbox and the evaluator each stands for.
-LEGACY_EVAL = {
-    'accuracy': dict(type='mmpretrain.Accuracy', topk=(1, )),
-    'bbox': dict(type='mmdet.CocoMetric', metric='bbox'),
-}
+from gml.utils.eval_metrics import METRICS, metric_names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,25 +23,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='also write the metrics to this JSON')
     parser.add_argument(
-        '--eval', nargs='+', choices=sorted(LEGACY_EVAL),
-        help='old-toolbox style: use this metric when the config has no '
-        'test_evaluator (the config\'s evaluator wins otherwise)')
+        '--eval', nargs='+', metavar='METRIC',
+        help='metric(s) the test evaluator computes, old-toolbox names: '
+        + ', '.join(METRICS))
     return parser
 
 
 def main(argv=None):
     args = parse_args(build_parser(), argv)
-    if not osp.isfile(args.checkpoint):
-        fail(f'checkpoint {args.checkpoint!r} does not exist')
-    cfg = load_cli_config(args)
-    cfg.load_from = args.checkpoint
-    if args.eval and not cfg.get('test_evaluator'):
-        cfg.test_evaluator = [LEGACY_EVAL[name] for name in args.eval]
-    setup_launcher(cfg, args.launcher, args.local_rank)
+    with ToolSession(args) as session:
+        checkpoint = check_checkpoint_file(args.checkpoint)
+        if args.eval:
+            args.eval = metric_names(args.eval, '--eval')
+        cfg = session.load_config()
+        cfg.load_from = checkpoint
+        if args.eval:
+            session.set_evaluator('test_evaluator', args.eval)
+        setup_launcher(cfg, args.launcher, args.local_rank)
+        runner = session.build_runner(checkpoint_fit='all')
+        metrics = runner.test()
 
     from gml.utils.fileio import atomic_dump_json
-    runner = build_cli_runner(cfg)
-    metrics = runner.test()
     metrics = {k: float(v) if hasattr(v, '__float__') else v
                for k, v in metrics.items()}
     if runner.rank == 0:

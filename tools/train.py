@@ -2,13 +2,17 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
+
+``--resume`` alone continues from the work dir's newest checkpoint;
+``--resume WORK_DIR/latest.pth`` (the old toolbox's name) resolves through
+mmengine's ``last_checkpoint``.
 """
 import argparse
-import os.path as osp
 
-from gml.utils.cli import (OneLineErrorParser, add_common_args,
-                           build_cli_runner, fail, load_cli_config,
+from gml.utils.checkpoint import check_checkpoint_file
+from gml.utils.cli import (OneLineErrorParser, ToolSession, add_common_args,
                            parse_args, setup_launcher)
+from gml.utils.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,26 +31,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None):
     args = parse_args(build_parser(), argv)
-    if args.resume not in (None, 'auto') and not osp.isfile(args.resume):
-        fail(f'--resume: checkpoint {args.resume!r} does not exist')
-    cfg = load_cli_config(args)
-    if args.amp:
-        import torch
-        if not torch.cuda.is_available():
-            fail('--amp needs a CUDA device and none is available')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        cfg.resume, cfg.load_from = True, args.resume
-    if args.no_validate:
-        for key in ('val_cfg', 'val_dataloader', 'val_evaluator'):
-            cfg[key] = None
-    setup_launcher(cfg, args.launcher, args.local_rank)
-
-    runner = build_cli_runner(cfg)
-    runner.train()
+    with ToolSession(args) as session:
+        if args.resume not in (None, 'auto'):
+            args.resume = check_checkpoint_file(args.resume, '--resume')
+        cfg = session.load_config()
+        if args.amp:
+            import torch
+            if not torch.cuda.is_available():
+                raise UserError('--amp needs a CUDA device and none is '
+                                'available')
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if args.resume == 'auto':
+            cfg.resume, cfg.load_from = True, None
+        elif args.resume is not None:
+            cfg.resume, cfg.load_from = True, args.resume
+        if args.no_validate:
+            for key in ('val_cfg', 'val_dataloader', 'val_evaluator'):
+                cfg[key] = None
+        setup_launcher(cfg, args.launcher, args.local_rank)
+        runner = session.build_runner(checkpoint_fit='most')
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -4,22 +4,29 @@
 task:
   template: "python mnist.py --lr {lr} --epochs {epochs}"
   search_args: [...]            # see gml.hpo.space
+  pre_callback: null            # shell hook run before the command, in the
+  after_callback: null          #   job folder; prints `key: value` lines
 search:                         # optional; defaults below
   type: grid                    # grid | random | tpe | evolution
   max_jobs: null                # grid: the grid size; others: required
   concurrency: 1
-  reward_attribute: null        # scalar name reported by the jobs
+  reward_attribute: null        # scalar name; default: the only one reported
   mode: max                     # max | min
   reward_reduce: last           # last | best value of the history
   early_stop: none              # none|hyperband|asha|median|{type: ...}
-  constraints: []               # [{scalar: params, max: 1.0e6}]
+  constraints: []               # [{scalar: params, max: 1.0e6}]: tpe and
+                                #   evolution sample by them; all choose best
   seed: null
   population_size: 8            # evolution: jobs per generation
   poll_interval: 0.2            # seconds between looks at running jobs
   sync_reports: false           # early_stop: report() waits for the verdict
+  max_time: null                # wall-clock budget: 3600, '90m', '23h'
 launcher:
   type: local                   # local | sbatch
   sbatch_args: []               # e.g. ['-p', 'pat_dev', '--gres', 'gpu:1']
+pavi:                           # the original toolbox's section, mapped to
+  compare: {name: compare_new}  #   open parts: the dashboard's view name
+  scalars: [acc, top1]          #   reward candidates, dashboard/TB scalars
 ```
 """
 import os
@@ -37,7 +44,9 @@ PRUNERS = ('none', 'hyperband', 'asha', 'median')
 LAUNCHERS = ('local', 'sbatch')
 _SEARCH_KEYS = ('type', 'max_jobs', 'concurrency', 'reward_attribute', 'mode',
                 'reward_reduce', 'early_stop', 'constraints', 'seed',
-                'poll_interval', 'population_size', 'sync_reports')
+                'poll_interval', 'population_size', 'sync_reports',
+                'max_time')
+_TASK_KEYS = ('template', 'search_args', 'pre_callback', 'after_callback')
 
 
 @dataclass
@@ -57,8 +66,14 @@ class SearchConfig:
     poll_interval: float = 0.2
     population_size: int = 8
     sync_reports: bool = False
+    max_time: Optional[float] = None
     launcher: str = 'local'
     sbatch_args: List[str] = field(default_factory=list)
+    pre_callback: Optional[str] = None
+    after_callback: Optional[str] = None
+    #: pavi.scalars: the scalars compared and exported (None: all).
+    scalars: Optional[List[str]] = None
+    compare_name: Optional[str] = None
 
 
 def load_search_config(path: str) -> SearchConfig:
@@ -80,28 +95,83 @@ def load_search_config(path: str) -> SearchConfig:
 def parse_search_config(raw) -> SearchConfig:
     if not isinstance(raw, dict):
         raise SearchError('top level: expected a mapping with a `task` key')
-    unknown = sorted(set(raw) - {'task', 'search', 'launcher'})
+    unknown = sorted(set(raw) - {'task', 'search', 'launcher', 'pavi'})
     if unknown:
         raise SearchError(f'top level: unknown key(s) {unknown}; expected '
-                          'task, search, launcher')
+                          'task, search, launcher, pavi')
     task = raw.get('task')
     if not isinstance(task, dict):
         raise SearchError('task: missing; expected a mapping with template '
                           'and search_args')
+    unknown = sorted(set(task) - set(_TASK_KEYS))
+    if unknown:
+        raise SearchError(f'task: unknown key(s) {unknown}; expected some of '
+                          f'{list(_TASK_KEYS)}')
     template = task.get('template')
     if not isinstance(template, str) or not template.strip():
         raise SearchError('task.template: expected a non-empty command string')
+    hooks = {}
+    for key in ('pre_callback', 'after_callback'):
+        hook = task.get(key)
+        if hook is not None and (not isinstance(hook, str)
+                                 or not hook.strip()):
+            raise SearchError(f'task.{key}: expected a shell command string')
+        hooks[key] = hook
     space = SearchSpace(build_search_args(task.get('search_args'),
                                           'task.search_args'))
-    _check_template(template, space)
-    cfg = SearchConfig(template=template, space=space, raw=raw)
+    _check_template(template, space, hooks)
+    cfg = SearchConfig(template=template, space=space, raw=raw, **hooks)
+    _parse_pavi(raw.get('pavi'), cfg)
     _parse_search(raw.get('search') or {}, cfg)
     _parse_launcher(raw.get('launcher') or {}, cfg)
     return cfg
 
 
-def _check_template(template, space):
+def _parse_pavi(pavi, cfg):
+    """The original toolbox's ``pavi:`` section, mapped to open parts.
+
+    ``scalars`` become the reward candidates and the scalars the dashboard
+    and TensorBoard show; ``compare.name`` names the dashboard's comparison
+    view. ``compare.id`` pointed at a pavi server object and has no meaning
+    here; it is accepted so the original yaml runs unchanged.
+    """
+    if pavi is None:
+        return
+    if not isinstance(pavi, dict):
+        raise SearchError('pavi: expected a mapping with compare and/or '
+                          'scalars')
+    unknown = sorted(set(pavi) - {'compare', 'scalars'})
+    if unknown:
+        raise SearchError(f'pavi: unknown key(s) {unknown}; expected compare,'
+                          ' scalars')
+    compare = pavi.get('compare') or {}
+    if not isinstance(compare, dict) or set(compare) - {'name', 'id'}:
+        raise SearchError(f'pavi.compare: got {compare!r}; expected '
+                          '{name: NAME} (id is accepted and ignored)')
+    name = compare.get('name')
+    if name is not None and (not isinstance(name, (str, int))
+                             or not str(name).strip()):
+        raise SearchError('pavi.compare.name: expected a non-empty name')
+    cfg.compare_name = None if name is None else str(name)
+    scalars = pavi.get('scalars')
+    if scalars is not None:
+        if not isinstance(scalars, list) or not scalars or not all(
+                isinstance(x, str) and x for x in scalars):
+            raise SearchError(f'pavi.scalars: got {scalars!r}; expected a '
+                              'non-empty list of scalar names')
+        cfg.scalars = list(dict.fromkeys(scalars))
+
+
+def _check_template(template, space, hooks):
     used = placeholders(template)
+    for key, hook in hooks.items():
+        missing = [n for n in placeholders(hook or '')
+                   if n not in space.template_names()]
+        if missing:
+            raise SearchError(f'task.{key}: placeholder(s) '
+                              f'{", ".join("{%s}" % n for n in missing)} '
+                              'have no search argument in task.search_args')
+        used += [n for n in placeholders(hook or '') if n not in used]
     names = space.template_names()
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -148,6 +218,14 @@ def _parse_search(search, cfg):
     if cfg.reward_attribute is not None and not isinstance(
             cfg.reward_attribute, str):
         raise SearchError('search.reward_attribute: expected a scalar name')
+    if cfg.scalars is not None:
+        # pavi: "reward_attribute would add to scalars by default"
+        if cfg.reward_attribute is None and len(cfg.scalars) == 1:
+            cfg.reward_attribute = cfg.scalars[0]
+        elif cfg.reward_attribute and cfg.reward_attribute not in \
+                cfg.scalars:
+            cfg.scalars.append(cfg.reward_attribute)
+    cfg.max_time = parse_duration(search.get('max_time'), 'search.max_time')
     cfg.early_stop = _parse_early_stop(search.get('early_stop', 'none'))
     cfg.constraints = _parse_constraints(search.get('constraints') or [])
 
@@ -168,12 +246,31 @@ def _parse_search(search, cfg):
     needs_reward = (cfg.sampler in ('tpe', 'evolution')
                     or cfg.early_stop['type'] != 'none' or cfg.constraints)
     if needs_reward and not cfg.reward_attribute:
+        among = (f' (one of pavi.scalars {cfg.scalars})' if cfg.scalars
+                 else '')
         raise SearchError('search.reward_attribute: required for type '
                           f'{cfg.sampler!r}, early_stop and constraints (the '
-                          'scalar the jobs report, e.g. acc)')
-    if cfg.constraints and cfg.sampler not in ('tpe', 'evolution'):
-        raise SearchError('search.constraints: only tpe and evolution honour '
-                          'constraints')
+                          f'scalar the jobs report, e.g. acc){among}')
+
+
+def parse_duration(value, where: str) -> Optional[float]:
+    """Seconds from ``3600``, ``'90s'``, ``'30m'``, ``'23h'`` or ``'2d'``."""
+    if value is None:
+        return None
+    seconds = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str) and value.strip():
+        text = value.strip().lower()
+        scale = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400}.get(text[-1])
+        try:
+            seconds = float(text[:-1]) * scale if scale else float(text)
+        except ValueError:
+            seconds = None
+    if seconds is None or seconds <= 0 or seconds != seconds:
+        raise SearchError(f'{where}: got {value!r}; expected seconds > 0 or '
+                          "a duration such as '90m', '23h'")
+    return seconds
 
 
 def _parse_early_stop(value):

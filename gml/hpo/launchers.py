@@ -1,42 +1,66 @@
 """Launch backends: local subprocesses, or Slurm batch jobs (``sbatch``).
 
-Each job runs ``run.sh`` in its folder: the rendered command in a subshell,
-then its exit code written atomically to ``exit_code``. The file (not a
-``wait()``) is the source of truth, so a restarted controller can still
-collect jobs that outlived the previous one.
+Each job runs ``run.sh`` in its folder: the optional pre hook, the rendered
+command in a subshell, the optional after hook, then the exit code written
+atomically to ``exit_code``. The file (not a ``wait()``) is the source of
+truth, so a restarted controller can still collect jobs that outlived the
+previous one.
+
+The job's environment is search-run's own, with the ``bin/`` folder of the
+Python running search-run first on ``PATH`` (and ``VIRTUAL_ENV`` set when
+that is a virtual environment): ``python`` in a template is the Python that
+has gml, even when ``.venv/bin/search-run`` was called without activating
+the environment.
 """
 import os
 import signal
 import shlex
 import subprocess
+import sys
 import time
-from typing import Optional
+from typing import List, Optional, Tuple
 
+from .callbacks import script_parts
 from .errors import SearchError
 from .report import ENV_JOB_DIR, ENV_SYNC
 
 _SCRIPT = """#!/bin/bash
 # Written by gml.hpo: the job's command, then its exit code for the search.
 echo $$ > started
-(
+{pre}(
 {command}
 )
 rc=$?
-printf '%s\\n' "$rc" > exit_code.tmp && mv -f exit_code.tmp exit_code
+{after}printf '%s\\n' "$rc" > exit_code.tmp && mv -f exit_code.tmp exit_code
 exit $rc
 """
 
 
-def write_job_script(job, command: str) -> str:
+def write_job_script(job, command: str, hooks: Optional[dict] = None) -> str:
     path = os.path.join(job.path, 'run.sh')
+    hooks = hooks or {}
     with open(path, 'w') as f:
-        f.write(_SCRIPT.format(command=command))
+        f.write(_SCRIPT.format(command=command, **script_parts(
+            hooks.get('pre_callback'), hooks.get('after_callback'))))
     os.chmod(path, 0o755)
     return path
 
 
-def job_env(job, sync_timeout: float = 0) -> dict:
+def search_run_env() -> dict:
+    """search-run's environment with its interpreter's ``bin/`` first."""
     env = dict(os.environ)
+    bin_dir = os.path.dirname(sys.executable)
+    rest = [p for p in env.get('PATH', '').split(os.pathsep)
+            if p and p != bin_dir]
+    env['PATH'] = os.pathsep.join([bin_dir] + rest)
+    if sys.prefix != sys.base_prefix:
+        env['VIRTUAL_ENV'] = sys.prefix
+    return env
+
+
+def job_env(job, sync_timeout: float = 0, base: Optional[dict] = None
+            ) -> dict:
+    env = dict(base if base is not None else search_run_env())
     env[ENV_JOB_DIR] = job.path
     env.pop(ENV_SYNC, None)
     if sync_timeout:
@@ -75,15 +99,17 @@ class LocalLauncher:
 
     def __init__(self, sync_timeout: float = 0):
         self.sync_timeout = sync_timeout
+        self.env = search_run_env()
         self.procs = {}  # job path -> Popen (only jobs this process started)
 
-    def start(self, job, command: str) -> dict:
-        script = write_job_script(job, command)
+    def start(self, job, command: str, hooks: Optional[dict] = None) -> dict:
+        script = write_job_script(job, command, hooks)
         with open(job.log, 'ab') as log:
             proc = subprocess.Popen(['bash', script], cwd=job.path,
                                     stdout=log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL,
-                                    env=job_env(job, self.sync_timeout),
+                                    env=job_env(job, self.sync_timeout,
+                                                self.env),
                                     start_new_session=True)
         self.procs[job.path] = proc
         return {'pid': proc.pid, 'pgid': proc.pid,
@@ -123,24 +149,34 @@ class LocalLauncher:
         return {'pid': pid, 'pgid': pid, 'pid_start': None}
 
     def kill(self, job, info: dict, grace: float = 3.0) -> None:
-        """Stop the job's whole process group: TERM, then KILL after grace."""
-        pgid = info.get('pgid')
-        if not pgid or not self.alive(job, info):
-            return
-        _killpg(pgid, signal.SIGTERM)
+        self.kill_all([(job, info)], grace)
+
+    def kill_all(self, items: List[Tuple[object, dict]],
+                 grace: float = 3.0) -> None:
+        """Stop the jobs' whole process groups: TERM to all at once, then
+        KILL what is left after ``grace`` seconds."""
+        items = [(job, info) for job, info in items
+                 if info.get('pgid') and self.alive(job, info)]
+        for _, info in items:
+            _killpg(info['pgid'], signal.SIGTERM)
         deadline = time.time() + grace
+        waiting = list(items)
+        while waiting and time.time() < deadline:
+            waiting = [(job, info) for job, info in waiting
+                       if not self._gone(job, info)]
+            if waiting:
+                time.sleep(0.02)
+        for job, info in items:
+            _killpg(info['pgid'], signal.SIGKILL)  # children ignoring TERM
+            proc = self.procs.pop(job.path, None)
+            if proc is not None:
+                proc.wait()
+
+    def _gone(self, job, info) -> bool:
         proc = self.procs.get(job.path)
-        while time.time() < deadline:
-            if proc is not None and proc.poll() is not None:
-                break
-            if proc is None and not pid_alive(info.get('pid'),
-                                              info.get('pid_start')):
-                break
-            time.sleep(0.05)
-        _killpg(pgid, signal.SIGKILL)  # children that ignored TERM
         if proc is not None:
-            proc.wait()
-            self.procs.pop(job.path, None)
+            return proc.poll() is not None
+        return not pid_alive(info.get('pid'), info.get('pid_start'))
 
 
 def _killpg(pgid, sig):
@@ -165,17 +201,19 @@ class SbatchLauncher:
     def __init__(self, sbatch_args, sync_timeout: float = 0):
         self.sbatch_args = list(sbatch_args)
         self.sync_timeout = sync_timeout
+        self.env = search_run_env()
         self._queue = None
         self._queue_time = 0.0
 
-    def start(self, job, command: str) -> dict:
-        script = write_job_script(job, command)
+    def start(self, job, command: str, hooks: Optional[dict] = None) -> dict:
+        script = write_job_script(job, command, hooks)
         cmd = ['sbatch', '--parsable', f'--job-name={_job_name(job)}',
                f'--chdir={job.path}', f'--output={job.log}',
                *self.sbatch_args, script]
         try:
             out = subprocess.run(cmd, capture_output=True, text=True,
-                                 env=job_env(job, self.sync_timeout),
+                                 env=job_env(job, self.sync_timeout,
+                                             self.env),
                                  timeout=60)
         except (OSError, subprocess.TimeoutExpired) as e:
             raise SearchError(f'sbatch failed for job {job.name}: {e}')
@@ -223,9 +261,13 @@ class SbatchLauncher:
         return None
 
     def kill(self, job, info: dict, grace: float = 3.0) -> None:
-        job_id = info.get('slurm_job_id')
-        if job_id:
-            subprocess.run(['scancel', str(job_id)], capture_output=True,
+        self.kill_all([(job, info)], grace)
+
+    def kill_all(self, items, grace: float = 3.0) -> None:
+        ids = [str(info['slurm_job_id']) for _, info in items
+               if info.get('slurm_job_id')]
+        if ids:  # scancel sends TERM, then KILL after Slurm's KillWait
+            subprocess.run(['scancel', *ids], capture_output=True,
                            timeout=60)
             self._queue = None
 

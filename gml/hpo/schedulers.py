@@ -4,8 +4,11 @@ gml writes no search algorithm of its own: grid, random, TPE and evolution
 (NSGA-II, which honours constraints) are Optuna samplers; Hyperband, ASHA
 (successive halving) and median stopping are Optuna pruners. The controller
 drives them through the ask/tell interface, and the study lives in the
-task's SQLite storage so a restarted controller continues it.
+task's Optuna journal (``optuna.log``) so a restarted controller continues
+it.
 """
+import os
+
 from .config import SearchConfig
 
 
@@ -23,6 +26,15 @@ def constraint_values(cfg: SearchConfig, history) -> list:
         if 'min' in c:
             values.append(c['min'] - last)
     return values
+
+
+def constraint_scalars(cfg: SearchConfig, history) -> dict:
+    """The last reported value of each constrained scalar (None: never)."""
+    out = {}
+    for c in cfg.constraints:
+        series = history.get(c['scalar'])
+        out[c['scalar']] = series[max(series)] if series else None
+    return out
 
 
 def _constraints_func(frozen_trial):
@@ -99,15 +111,29 @@ def open_storage(storage_url: str):
     return storage
 
 
-def open_study(cfg: SearchConfig, storage_url: str, name: str):
-    """Create or load the task's study (same name, same storage)."""
+def open_study(cfg: SearchConfig, task, name: str):
+    """Create or load the task's study (same name, same storage).
+
+    Returns ``(study, flush, close)``: ``flush()`` writes the pending
+    study operations (the journal is written in batches, see
+    gml.hpo.journal); ``close()`` flushes and closes it.
+    """
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     direction = 'maximize' if cfg.mode == 'max' else 'minimize'
-    return optuna.create_study(
-        storage=open_storage(storage_url),
-        study_name=name, direction=direction, load_if_exists=True,
-        sampler=build_sampler(cfg), pruner=build_pruner(cfg))
+    if os.path.exists(task.legacy_db):
+        storage = open_storage('sqlite:///' + task.legacy_db)
+        flush = close = (lambda: None)
+    else:
+        from .journal import BatchedJournalFile
+        backend = BatchedJournalFile(task.journal)
+        storage = optuna.storages.JournalStorage(backend)
+        flush, close = backend.flush, backend.close
+    study = optuna.create_study(
+        storage=storage, study_name=name, direction=direction,
+        load_if_exists=True, sampler=build_sampler(cfg),
+        pruner=build_pruner(cfg))
+    return study, flush, close
 
 
 def running_trial(study, number: int):

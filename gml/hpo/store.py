@@ -6,9 +6,11 @@
 └── tasks/<task>/
     ├── task.yaml                # status, controller pid, job count
     ├── run_config.yaml          # the validated search yaml, as given
-    ├── optuna.db                # Optuna study (SQLite): samplers resume
+    ├── optuna.log               # Optuna study (journal file): resume
+    ├── best.yaml                # the best job: params, reward, command
     ├── tensorboard/<N>/         # one TensorBoard run per finished job
-    ├── tmp/project/             # snapshot of the project, copied per job
+    ├── tmp/project/             # the project snapshot, linked per job
+    ├── tmp/manifest.json        # what each job gets (gml.hpo.project)
     └── jobs/
         ├── all/<N>/             # job N: copy of the project + log,
         │                        #   job.yaml, reports.json, exit_code
@@ -21,16 +23,14 @@ import datetime
 import fcntl
 import os
 import re
-import shutil
 from typing import Dict, List, Optional
 
 from .errors import SearchError
 from gml.utils.fileio import atomic_dump_yaml, load_yaml
 
-ROOT_NAME = '.search-run'
+from .project import ROOT_NAME
+
 _TASK_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$')
-# Left out of each job's copy of the project.
-COPY_IGNORE = (ROOT_NAME, '.git', '__pycache__')
 TERMINAL = ('finished', 'error', 'pruned', 'stopped', 'lost')
 
 
@@ -133,10 +133,15 @@ class Task:
         self.run_config = os.path.join(self.path, 'run_config.yaml')
         self.tmp = os.path.join(self.path, 'tmp')
         self.snapshot = os.path.join(self.tmp, 'project')
+        self.manifest = os.path.join(self.tmp, 'manifest.json')
+        self.best_yaml = os.path.join(self.path, 'best.yaml')
+        self.dashboard_yaml = os.path.join(self.path, 'dashboard.yaml')
+        self.journal = os.path.join(self.path, 'optuna.log')
         self.all_dir = os.path.join(self.path, 'jobs', 'all')
         self.tree_dir = os.path.join(self.path, 'jobs', 'tree')
         self.tensorboard_dir = os.path.join(self.path, 'tensorboard')
-        self.storage_url = 'sqlite:///' + os.path.join(self.path, 'optuna.db')
+        # Tasks made before the journal keep their SQLite study.
+        self.legacy_db = os.path.join(self.path, 'optuna.db')
 
     def exists(self) -> bool:
         return os.path.isfile(self.task_yaml)
@@ -194,7 +199,11 @@ def _path_part(text: str) -> str:
 
 
 class Job:
-    """``jobs/all/<N>``: the job's run directory and its records."""
+    """``jobs/all/<N>``: the job's run directory and its records.
+
+    The record is read once and then kept: the controller is its only
+    writer while the task runs, so updates need no re-read.
+    """
 
     def __init__(self, task: Task, name: str):
         self.task = task
@@ -204,9 +213,12 @@ class Job:
         self.log = os.path.join(self.path, 'log')
         self.reports = os.path.join(self.path, 'reports.json')
         self.exit_code_file = os.path.join(self.path, 'exit_code')
+        self._info: Optional[dict] = None
 
     def info(self) -> dict:
-        return load_yaml(self.yaml, {}) or {}
+        if self._info is None:
+            self._info = load_yaml(self.yaml, {}) or {}
+        return self._info
 
     def update(self, **fields) -> dict:
         info = self.info()
@@ -220,34 +232,3 @@ class Job:
                 return int(f.read().strip())
         except (OSError, ValueError):
             return None
-
-
-def snapshot_project(project: str, dest: str) -> None:
-    """Copy the project once per task so later edits do not leak into jobs."""
-    tmp = dest + '.partial'
-    if os.path.exists(tmp):
-        shutil.rmtree(tmp)
-    shutil.copytree(project, tmp, symlinks=True,
-                    ignore=shutil.ignore_patterns(*COPY_IGNORE))
-    os.replace(tmp, dest)
-
-
-def populate_job_dir(source: str, dest: str, symlinks: bool) -> None:
-    """The job's own copy of the project, or with ``symlinks`` a link tree.
-
-    The link tree mirrors directories and links each file, so large data is
-    not copied while files the job writes stay in its own folder.
-    """
-    if not symlinks:
-        shutil.copytree(source, dest, symlinks=True, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(*COPY_IGNORE))
-        return
-    for dirpath, dirnames, filenames in os.walk(source):
-        dirnames[:] = [d for d in dirnames if d not in COPY_IGNORE]
-        rel = os.path.relpath(dirpath, source)
-        target_dir = os.path.normpath(os.path.join(dest, rel))
-        os.makedirs(target_dir, exist_ok=True)
-        for name in filenames:
-            link = os.path.join(target_dir, name)
-            if not os.path.lexists(link):
-                os.symlink(os.path.join(dirpath, name), link)

@@ -11,9 +11,10 @@ import time
 from .rewards import History
 
 
-def export_job(job, history: History) -> str:
+def export_job(job, history: History, scalars=None) -> str:
     """Write ``tensorboard/<N>`` once per job end (atomic: temp dir, rename).
 
+    ``scalars`` (``pavi.scalars``) limits the export to those names.
     Returns the run directory, or '' when tensorboard is not installed.
     """
     try:
@@ -30,6 +31,8 @@ def export_job(job, history: History) -> str:
     writer = EventFileWriter(tmp)
     wall = time.time()
     for tag, series in sorted(history.items()):
+        if scalars is not None and tag not in scalars:
+            continue
         for step, value in sorted(series.items()):
             writer.add_event(Event(
                 wall_time=wall, step=step,

@@ -1,5 +1,6 @@
-from .subnet import (SubnetError, dump_subnet, load_subnet, parse_subnet,
-                     subnet_from_cfg, validate_subnet)
+from .subnet import (SubnetError, check_subnet_names, dump_subnet,
+                     load_subnet, parse_subnet, subnet_from_cfg,
+                     validate_subnet)
 
-__all__ = ['SubnetError', 'dump_subnet', 'load_subnet', 'parse_subnet',
-           'subnet_from_cfg', 'validate_subnet']
+__all__ = ['SubnetError', 'check_subnet_names', 'dump_subnet', 'load_subnet',
+           'parse_subnet', 'subnet_from_cfg', 'validate_subnet']

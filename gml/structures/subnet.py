@@ -15,12 +15,13 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
 import yaml
 
+from gml.utils.errors import UserError
 from gml.utils.fileio import atomic_write_text
 
 Subnet = Dict[str, Any]
 
 
-class SubnetError(ValueError):
+class SubnetError(UserError):
     """A subnet does not fit the search space (the message says where)."""
 
 
@@ -76,16 +77,15 @@ def dump_subnet(subnet: Mapping[str, Any], path: str,
     atomic_write_text(path, header + yaml.safe_dump(data, sort_keys=False))
 
 
-def validate_subnet(subnet: Mapping[str, Any],
-                    search_space: Mapping[str, Sequence[Any]],
-                    source: str = 'subnet') -> None:
-    """Raise :class:`SubnetError` unless ``subnet`` names every layer of
-    ``search_space`` exactly once with one of its allowed choices."""
-    missing = [n for n in search_space if n not in subnet]
-    unknown = [n for n in subnet if n not in search_space]
+def check_subnet_names(subnet: Mapping[str, Any], names: Sequence[str],
+                       source: str = 'subnet') -> None:
+    """Raise :class:`SubnetError` unless ``subnet`` names exactly the
+    blocks ``names``."""
+    missing = [n for n in names if n not in subnet]
+    unknown = [n for n in subnet if n not in names]
     if missing or unknown:
         parts = [f'{source}: has {len(subnet)} blocks, the search space has '
-                 f'{len(search_space)}']
+                 f'{len(names)}']
         if missing:
             parts.append(f'missing blocks: {missing[:5]}'
                          + (' ...' if len(missing) > 5 else ''))
@@ -93,6 +93,14 @@ def validate_subnet(subnet: Mapping[str, Any],
             parts.append(f'unknown blocks: {unknown[:5]}'
                          + (' ...' if len(unknown) > 5 else ''))
         raise SubnetError('; '.join(parts))
+
+
+def validate_subnet(subnet: Mapping[str, Any],
+                    search_space: Mapping[str, Sequence[Any]],
+                    source: str = 'subnet') -> None:
+    """Raise :class:`SubnetError` unless ``subnet`` names every layer of
+    ``search_space`` exactly once with one of its allowed choices."""
+    check_subnet_names(subnet, list(search_space), source)
     for name, choices in search_space.items():
         if subnet[name] not in choices:
             raise SubnetError(

@@ -3,7 +3,8 @@
 import importlib
 
 _EXPORTS = {
-    'ConfigError': 'cfg_options', 'parse_cfg_options': 'cfg_options',
+    'UserError': 'errors', 'ConfigError': 'errors',
+    'CheckpointError': 'errors', 'parse_cfg_options': 'cfg_options',
     'load_config': 'config', 'normalize_scopes': 'scopes',
     'atomic_write_text': 'fileio', 'atomic_write_bytes': 'fileio',
     'atomic_dump_yaml': 'fileio', 'atomic_dump_json': 'fileio',

@@ -2,9 +2,9 @@
 import ast
 from typing import Any, Dict, List
 
+from .errors import ConfigError
 
-class ConfigError(ValueError):
-    """A config file or override is not what gml expects (one-line message)."""
+__all__ = ['ConfigError', 'parse_cfg_options', 'parse_value']
 
 
 _WORDS = {'true': True, 'false': False, 'none': None, 'null': None}

@@ -1,19 +1,31 @@
-"""Shared command-line plumbing of ``tools/train.py|test.py|search.py``."""
+"""Shared command-line plumbing of ``tools/train.py|test.py|search.py``.
+
+One error path for all tools (:class:`ToolSession`): a user error -- a
+:class:`~gml.utils.errors.UserError`, or a build error that is the config's
+fault (unknown type, misspelled argument, rejected value, missing file) --
+ends in exactly one line on stderr naming the file or key, exit code 2, and
+whatever the failed start wrote into the work dir removed again. Internal
+errors keep their tracebacks.
+
+Imports stay light (no torch, no mmengine) until a config is loaded, so the
+commonest mistakes fail in a fraction of a second.
+"""
 import argparse
 import os
+import os.path as osp
+import shutil
 import sys
+import warnings
 from typing import List, Optional
 
-from mmengine.config import Config
-
-from .cfg_options import ConfigError, parse_cfg_options
-from .config import load_config
+from .cfg_options import parse_cfg_options
+from .errors import UserError, one_line
 
 
 def fail(message: str, prog: Optional[str] = None) -> None:
     """Print a one-line error and exit with code 2 (usage error)."""
-    prog = prog or os.path.basename(sys.argv[0])
-    print(f'{prog}: error: {message}', file=sys.stderr)
+    prog = prog or osp.basename(sys.argv[0])
+    print(f'{prog}: error: {" ".join(message.split())}', file=sys.stderr)
     sys.exit(2)
 
 
@@ -37,21 +49,138 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def load_cli_config(args: argparse.Namespace) -> Config:
-    """Load ``args.config`` with ``args.cfg_options``; exit 2 on bad input."""
+def parse_args(parser: argparse.ArgumentParser,
+               argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Parse and check what needs no import: the config exists, the
+    overrides are well-formed (``args.cfg_options`` becomes a dict)."""
+    args = parser.parse_args(argv)
+    if not osp.isfile(args.config):
+        fail(f'config file {args.config!r} does not exist', parser.prog)
     try:
-        cfg = load_config(args.config, parse_cfg_options(args.cfg_options))
-    except ConfigError as e:
-        fail(str(e))
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        name = os.path.splitext(os.path.basename(args.config))[0]
-        cfg.work_dir = os.path.join('./work_dirs', name)
-    return cfg
+        args.cfg_options = parse_cfg_options(args.cfg_options)
+    except UserError as e:
+        fail(f'{args.config}: {one_line(e)}', parser.prog)
+    return args
 
 
-def setup_launcher(cfg: Config, launcher: str, local_rank: int = 0) -> None:
+class _WorkDirGuard:
+    """Remember what a work dir holds, to remove what a failed start adds."""
+
+    def __init__(self, work_dir: str):
+        self.work_dir = osp.abspath(work_dir)
+        top = self.work_dir  # the outermost folder this run would create
+        while not osp.exists(osp.dirname(top)) and osp.dirname(top) != top:
+            top = osp.dirname(top)
+        self.created_top = None if osp.exists(self.work_dir) else top
+        self.entries = set(os.listdir(self.work_dir)) \
+            if osp.isdir(self.work_dir) else set()
+
+    def rollback(self) -> None:
+        if self.created_top is not None:
+            shutil.rmtree(self.created_top, ignore_errors=True)
+            return
+        if not osp.isdir(self.work_dir):
+            return
+        for name in set(os.listdir(self.work_dir)) - self.entries:
+            path = osp.join(self.work_dir, name)
+            if osp.isdir(path) and not osp.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
+
+
+def _leave_process_group(barrier: bool) -> None:
+    """A distributed run leaves its process group before exiting (see
+    ``gml.utils.dist.destroy_dist``: otherwise a rank can abort at exit)."""
+    if 'torch.distributed' in sys.modules:
+        from .dist import destroy_dist
+        destroy_dist(barrier)
+
+
+def _warning_to_stdout(message, category, filename, lineno, file=None,
+                       line=None):
+    # stderr carries errors only; warnings go with the logs
+    sys.stdout.write(warnings.formatwarning(message, category, filename,
+                                            lineno, line))
+
+
+class ToolSession:
+    """One run of a tool, with the tools' single error path.
+
+    Use as ``with ToolSession(args) as session:``; load the config and
+    build the Runner through it so that errors can name config keys and a
+    failed start leaves the work dir as it was. Once the Runner has loaded
+    its checkpoint the run has started, and a later user error (e.g. a
+    search that finds no subnet within its limits) keeps what was written.
+
+    Args:
+        args: parsed by :func:`parse_args`.
+        prog: the tool's name in error lines.
+    """
+
+    def __init__(self, args: argparse.Namespace, prog: Optional[str] = None):
+        self.args = args
+        self.prog = prog
+        self.cfg = None
+        self.runner = None
+        self._guard: Optional[_WorkDirGuard] = None
+
+    def __enter__(self) -> 'ToolSession':
+        warnings.showwarning = _warning_to_stdout
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        _leave_process_group(barrier=exc is None)
+        if exc is None or not isinstance(exc, Exception):
+            return False
+        from .build_errors import explain_build_error
+        error = explain_build_error(exc, self.cfg)
+        if error is None:
+            return False  # internal: the traceback is the report
+        if self._guard is not None and not self.started:
+            self._guard.rollback()
+        fail(one_line(error), self.prog)
+
+    @property
+    def started(self) -> bool:
+        return bool(getattr(self.runner, 'started', False))
+
+    def load_config(self):
+        """The config with ``--cfg-options`` and ``--work-dir`` applied."""
+        from .checkpoint import check_checkpoint_file
+        from .config import load_config
+        args = self.args
+        cfg = load_config(args.config, args.cfg_options)
+        if args.work_dir is not None:
+            cfg.work_dir = args.work_dir
+        elif cfg.get('work_dir') is None:
+            name = osp.splitext(osp.basename(args.config))[0]
+            cfg.work_dir = osp.join('./work_dirs', name)
+        if cfg.get('load_from'):
+            cfg.load_from = check_checkpoint_file(cfg.load_from, 'load_from')
+        self.cfg = cfg
+        self._guard = _WorkDirGuard(cfg.work_dir)
+        return cfg
+
+    def set_evaluator(self, key: str, metrics: List[str]) -> None:
+        """``--eval METRIC...``: ``cfg[key]`` computes these metrics."""
+        from .eval_metrics import evaluators_for
+        from .scopes import normalize_scopes
+        evaluators = evaluators_for(metrics, self.cfg.get(key), '--eval')
+        self.cfg[key] = normalize_scopes(
+            evaluators[0] if len(evaluators) == 1 else evaluators)
+
+    def build_runner(self, checkpoint_fit: str = 'most'):
+        """The config's Runner (see ``gml.engine.runner``)."""
+        from gml.engine.runner import build_runner
+        self.runner = build_runner(self.cfg, checkpoint_fit)
+        return self.runner
+
+
+def setup_launcher(cfg, launcher: str, local_rank: int = 0) -> None:
     """Prepare ``cfg`` for ``launcher`` on CUDA or CPU-only machines."""
     import torch
 
@@ -71,22 +200,3 @@ def setup_launcher(cfg: Config, launcher: str, local_rank: int = 0) -> None:
             find_unused_parameters=cfg.get('find_unused_parameters', False))
         wrapper['device_ids'] = None
         cfg.model_wrapper_cfg = wrapper
-
-
-def build_cli_runner(cfg: Config):
-    """The config's Runner; bad input found while building (a ConfigError,
-    e.g. a subnet file naming a layer that does not exist) is a one-line
-    error with exit code 2, like bad input found before."""
-    from gml.engine.runner import build_runner
-    try:
-        return build_runner(cfg)
-    except ConfigError as e:
-        fail(str(e))
-
-
-def parse_args(parser: argparse.ArgumentParser,
-               argv: Optional[List[str]] = None) -> argparse.Namespace:
-    args = parser.parse_args(argv)
-    if not os.path.isfile(args.config):
-        fail(f'config file {args.config!r} does not exist', parser.prog)
-    return args

@@ -1,19 +1,57 @@
-"""Load a gml config: file, overrides, environment, legacy keys, scopes."""
+"""Load a gml config: file, overrides, environment, legacy keys, scopes.
+
+Two dialects are read. An mmengine-style config's ``model`` is what the
+Runner builds (for an algorithm: ``model = dict(type='gml.SPOS',
+model=dict(...))``). A config written for the old toolbox defines the
+network as ``model`` and the algorithm around it as ``algorithm = dict(...,
+model=model)``; gml makes ``algorithm`` the model the Runner builds.
+
+Overrides follow the dialect of the file, so none is lost:
+
+* legacy file: ``model.*`` is the network, i.e. ``algorithm.model.*``
+  (where the algorithm's copy lives); ``algorithm.*`` is the algorithm;
+* mmengine file: ``model.*`` is what the file calls ``model``;
+  ``algorithm.*`` means ``model.*`` (so commands written for the old
+  toolbox, ``--cfg-options algorithm.mutable_cfg=subnet.yaml``, work).
+
+An override of a top-level key that nothing reads is refused.
+"""
+import difflib
 import os
 import os.path as osp
 import re
 from typing import Any, Dict, Optional
 
-from mmengine.config import Config, ConfigDict
-from mmengine.logging import print_log
-
-from .cfg_options import ConfigError
-from .scopes import normalize_scopes
+from .errors import ConfigError
 
 _ENV = re.compile(r'\$\{([A-Za-z_][A-Za-z0-9_]*)\}')
 #: mmcv-1.x config keys that have no mmengine meaning gml translates.
 _UNTRANSLATED_LEGACY = ('data', 'lr_config', 'log_config', 'workflow',
                         'dist_params', 'optimizer_config', 'momentum_config')
+#: top-level keys mmengine's Runner, gml's tools or the translation read.
+RUNNER_KEYS = (
+    'model', 'work_dir', 'train_dataloader', 'val_dataloader',
+    'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr',
+    'optim_wrapper', 'param_scheduler', 'val_evaluator', 'test_evaluator',
+    'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
+    'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level',
+    'visualizer', 'default_scope', 'randomness', 'experiment_name',
+    'runner_type', 'model_wrapper_cfg', 'find_unused_parameters',
+    'custom_imports', 'compile', 'activation_checkpointing',
+    'efficient_conv_bn_eval', 'sync_bn', 'gpu_ids')
+LEGACY_KEYS = ('algorithm', 'runner', 'evaluation', 'checkpoint_config',
+               'optimizer') + _UNTRANSLATED_LEGACY
+#: ``evaluation`` keys of the old toolbox gml translates.
+_EVALUATION_KEYS = ('interval', 'metric', 'by_epoch', 'save_best', 'rule',
+                    'start', 'metric_options')
+#: integer settings of mmengine's loops and dataloaders, checked up front
+#: (mmengine would fail deep inside the Runner, or silently truncate).
+_INT_KEYS = {
+    'train_cfg': ('max_epochs', 'max_iters', 'val_interval', 'val_begin'),
+    'train_dataloader': ('batch_size', 'num_workers'),
+    'val_dataloader': ('batch_size', 'num_workers'),
+    'test_dataloader': ('batch_size', 'num_workers'),
+}
 
 
 def expand_env(node: Any) -> Any:
@@ -30,38 +68,140 @@ def expand_env(node: Any) -> Any:
     return node
 
 
-def translate_legacy(cfg: Config) -> Config:
+def is_legacy(cfg) -> bool:
+    """Whether ``cfg`` is in the old toolbox's dialect (has ``algorithm``)."""
+    return isinstance(cfg.get('algorithm'), dict)
+
+
+def route_override(key: str, cfg, path: str) -> str:
+    """Where the override ``key`` applies in ``cfg`` (see module doc)."""
+    head, _, rest = key.partition('.')
+    if is_legacy(cfg):
+        if head == 'model':
+            if 'model' in cfg.algorithm:
+                return 'algorithm.model' + (f'.{rest}' if rest else '')
+            raise ConfigError(
+                f'{path}: --cfg-options {key}: this config builds '
+                '`algorithm` (its `model` is not used); override '
+                f'algorithm.{rest or "..."} instead')
+        return key
+    if head == 'algorithm' and isinstance(cfg.get('model'), dict):
+        return 'model' + (f'.{rest}' if rest else '')
+    if head not in cfg and head not in RUNNER_KEYS + LEGACY_KEYS:
+        close = difflib.get_close_matches(
+            head, sorted(set(cfg.keys()) | set(RUNNER_KEYS)), n=3)
+        hint = f'; did you mean {" or ".join(map(repr, close))}?' \
+            if close else ''
+        raise ConfigError(
+            f'{path}: --cfg-options {key}: the config has no key {head!r} '
+            f'and gml does not read one{hint}')
+    return key
+
+
+def _section(cfg, key: str):
+    """``cfg[key]`` as a dict that edits land in (created if missing)."""
+    if cfg.get(key) is None:
+        cfg[key] = {}
+    return cfg[key]
+
+
+def _checkpoint_hook(cfg):
+    hooks = _section(cfg, 'default_hooks')
+    if hooks.get('checkpoint') is None:
+        hooks['checkpoint'] = dict(type='CheckpointHook')
+    return hooks['checkpoint']
+
+
+def _legacy_train_cfg(cfg, runner: dict) -> None:
+    by_epoch = 'max_epochs' in runner or 'Epoch' in runner.get('type', '')
+    train_cfg = dict(cfg.get('train_cfg') or {})
+    train_cfg.pop('type', None)
+    train_cfg['by_epoch'] = by_epoch
+    if by_epoch:
+        train_cfg.pop('max_iters', None)
+        train_cfg['max_epochs'] = runner.get(
+            'max_epochs', train_cfg.get('max_epochs'))
+    else:
+        train_cfg.pop('max_epochs', None)
+        train_cfg['max_iters'] = runner['max_iters']
+    cfg.train_cfg = train_cfg
+    # logs count what the loop counts
+    _section(cfg, 'log_processor').setdefault('by_epoch', by_epoch)
+    loader = cfg.get('train_dataloader')
+    sampler = loader.get('sampler') if isinstance(loader, dict) else None
+    if not by_epoch and isinstance(sampler, dict) and \
+            str(sampler.get('type', '')).split('.')[-1] == 'DefaultSampler':
+        # The old IterBasedRunner streamed batches across epochs; mmengine's
+        # IterBasedTrainLoop restarts the dataloader at each epoch end and
+        # sleeps 2 s there. An endless sampler streams like the old runner.
+        sampler['type'] = 'InfiniteSampler'
+
+
+def _legacy_evaluation(cfg, evaluation: dict) -> None:
+    """``evaluation = dict(interval, metric, by_epoch, save_best, ...)``."""
+    from .eval_metrics import evaluators_for
+    unknown = sorted(set(evaluation) - set(_EVALUATION_KEYS))
+    if unknown:
+        raise ConfigError(
+            f'evaluation.{unknown[0]}: not supported; gml translates '
+            f'evaluation.{{{",".join(_EVALUATION_KEYS)}}} (use val_cfg/'
+            'val_evaluator for anything else)')
+    train_cfg = cfg.get('train_cfg')
+    if 'by_epoch' in evaluation and train_cfg is not None:
+        loop_by_epoch = train_cfg.get('by_epoch', True)
+        if 'type' in train_cfg:  # an explicit loop: epoch-based by name
+            loop_by_epoch = 'Epoch' in str(train_cfg.type)
+        if bool(evaluation['by_epoch']) != bool(loop_by_epoch):
+            unit = 'epochs' if loop_by_epoch else 'iterations'
+            raise ConfigError(
+                f'evaluation.by_epoch={evaluation["by_epoch"]!r}, but '
+                f'training counts {unit} (train_cfg/runner): mmengine '
+                'validates in the training loop\'s unit; set '
+                f'evaluation.by_epoch={loop_by_epoch!r} and the interval '
+                f'in {unit}')
+    if 'interval' in evaluation and train_cfg is not None:
+        train_cfg['val_interval'] = evaluation['interval']
+    if 'start' in evaluation and train_cfg is not None:
+        train_cfg['val_begin'] = evaluation['start']
+    if 'metric' in evaluation:
+        evaluators = evaluators_for(evaluation['metric'],
+                                    cfg.get('val_evaluator'),
+                                    'evaluation.metric')
+        options = evaluation.get('metric_options') or {}
+        for evaluator in evaluators:
+            if str(evaluator['type']).endswith('Accuracy') and \
+                    'topk' in options:
+                evaluator['topk'] = tuple(options['topk'])
+        cfg.val_evaluator = evaluators[0] if len(evaluators) == 1 \
+            else evaluators
+    for key in ('save_best', 'rule'):
+        if key in evaluation:
+            _checkpoint_hook(cfg)[key] = evaluation[key]
+
+
+def translate_legacy(cfg):
     """Map the old toolbox's (mmcv 1.x) top-level keys to mmengine's.
 
     ``algorithm`` becomes the model the Runner builds; ``runner``,
     ``evaluation``, ``checkpoint_config``, ``optimizer`` and
-    ``find_unused_parameters`` become ``train_cfg``, checkpoint hook,
-    ``optim_wrapper`` and ``model_wrapper_cfg``.
+    ``find_unused_parameters`` become ``train_cfg``, validation settings,
+    checkpoint hook, ``optim_wrapper`` and ``model_wrapper_cfg``.
     """
+    from mmengine.config import ConfigDict
+    from mmengine.logging import print_log
     if 'algorithm' in cfg:
-        cfg.model = cfg.pop('algorithm')
+        algorithm = cfg.pop('algorithm')
+        if algorithm is not None:
+            cfg.model = algorithm
     runner = cfg.pop('runner', None)
     evaluation = cfg.pop('evaluation', None)
     if runner is not None:
-        by_epoch = 'max_epochs' in runner or 'Epoch' in runner.get('type', '')
-        train_cfg = dict(cfg.get('train_cfg') or {})
-        train_cfg.pop('type', None)
-        train_cfg['by_epoch'] = by_epoch
-        if by_epoch:
-            train_cfg.pop('max_iters', None)
-            train_cfg['max_epochs'] = runner.get(
-                'max_epochs', train_cfg.get('max_epochs'))
-        else:
-            train_cfg.pop('max_epochs', None)
-            train_cfg['max_iters'] = runner['max_iters']
-        cfg.train_cfg = train_cfg
-    if evaluation is not None and cfg.get('train_cfg') is not None:
-        if 'interval' in evaluation:
-            cfg.train_cfg['val_interval'] = evaluation['interval']
+        _legacy_train_cfg(cfg, runner)
+    if evaluation is not None:
+        _legacy_evaluation(cfg, evaluation)
     ckpt = cfg.pop('checkpoint_config', None)
     if ckpt is not None:
-        hooks = cfg.setdefault('default_hooks', ConfigDict())
-        hook = hooks.setdefault('checkpoint', ConfigDict(type='CheckpointHook'))
+        hook = _checkpoint_hook(cfg)
         hook.update({k: v for k, v in ckpt.items() if k != 'type'})
         if cfg.get('train_cfg') is not None:
             hook.setdefault('by_epoch', cfg.train_cfg.get('by_epoch', True))
@@ -80,27 +220,51 @@ def translate_legacy(cfg: Config) -> Config:
     return cfg
 
 
-def load_config(path: str,
-                cfg_options: Optional[Dict[str, Any]] = None) -> Config:
+def check_settings(cfg) -> None:
+    """Integer loop/dataloader settings are integers (ConfigError)."""
+    for section, keys in _INT_KEYS.items():
+        node = cfg.get(section)
+        if not isinstance(node, dict):
+            continue
+        for key in keys:
+            value = node.get(key)
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, int)):
+                raise ConfigError(f'{section}.{key}: expected an integer, '
+                                  f'got {value!r}')
+
+
+def _read(path: str):
+    from mmengine.config import Config
+    if not osp.isfile(path):
+        raise ConfigError(f'config file {path!r} does not exist')
+    try:
+        return Config.fromfile(path)
+    except Exception as e:  # syntax errors, missing _base_ files...
+        raise ConfigError(f'config file {path!r} cannot be read: '
+                          f'{e.__class__.__name__}: {e}') from None
+
+
+def _merge(cfg, path: str, options: Dict[str, Any]) -> None:
+    for key, value in options.items():
+        target = route_override(key, cfg, path)
+        try:
+            cfg.merge_from_dict({target: value})
+        except Exception as e:
+            where = key if target == key else f'{key} (= {target})'
+            raise ConfigError(f'{path}: --cfg-options {where}={value!r} '
+                              f'does not fit the config: {e}') from None
+
+
+def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None):
     """Read ``path``, apply overrides, and make it buildable by gml.
 
     Raises:
         ConfigError: the file is missing or unreadable, or an override does
             not fit the config; the message names the file or the key.
     """
-    if not osp.isfile(path):
-        raise ConfigError(f'config file {path!r} does not exist')
-    try:
-        cfg = Config.fromfile(path)
-    except Exception as e:  # syntax errors, missing _base_ files...
-        raise ConfigError(f'config file {path!r} cannot be read: '
-                          f'{e.__class__.__name__}: {e}') from None
-    for key, value in (cfg_options or {}).items():
-        try:
-            cfg.merge_from_dict({key: value})
-        except Exception as e:
-            raise ConfigError(f'{path}: --cfg-options {key}={value!r} does '
-                              f'not fit the config: {e}') from None
+    cfg = _read(path)
+    _merge(cfg, path, cfg_options or {})
     if cfg_options and cfg.get('custom_imports'):
         # mmengine imports them when reading the file; an override may add
         # some (e.g. a hook of the user's) after that.
@@ -109,16 +273,34 @@ def load_config(path: str,
             import_modules_from_strings(**cfg.custom_imports)
         except ImportError as e:
             raise ConfigError(f'{path}: custom_imports: {e}') from None
+    legacy = is_legacy(cfg)
     expand_env(cfg._cfg_dict)
-    translate_legacy(cfg)
-    if 'model' not in cfg:
+    try:
+        translate_legacy(cfg)
+        check_settings(cfg)
+    except ConfigError as e:
+        raise ConfigError(f'{path}: {e}') from None
+    if cfg.get('model') is None:
         raise ConfigError(f'config file {path!r} defines neither `model` '
                           'nor `algorithm`')
     from gml.registry import MODELS
+    from .scopes import normalize_scopes
     cfg.model = normalize_scopes(cfg.model, MODELS)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader',
                 'val_evaluator', 'test_evaluator'):
         if key in cfg:
             cfg[key] = normalize_scopes(cfg[key])
     cfg.setdefault('default_scope', 'gml')
+    # error messages name keys as the file does (algorithm.* if legacy)
+    object.__setattr__(cfg, 'gml_legacy', legacy)
     return cfg
+
+
+def user_key(path: Optional[str], cfg) -> Optional[str]:
+    """A key path of the loaded ``cfg`` as the user's file spells it."""
+    if path and getattr(cfg, 'gml_legacy', False):
+        head, _, rest = path.partition('.')
+        if head == 'model':
+            return 'algorithm' + (f'.{rest}' if rest else '')
+    return path
+

@@ -54,3 +54,28 @@ def init_dist(launcher: str, timeout_s: int = 1800) -> str:
         world_size=int(os.environ['WORLD_SIZE']),
         timeout=datetime.timedelta(seconds=timeout_s))
     return backend
+
+
+def destroy_dist(barrier: bool = True) -> None:
+    """Leave the process group before the interpreter shuts down.
+
+    Needed at the end of every distributed run: gloo's worker threads
+    release each finished collective's tensors themselves, and tensors
+    created in Python need the GIL to be freed. A rank that exits right
+    after a collective (rank 1 after mmengine broadcasts the validation
+    metrics, while rank 0 still writes the checkpoint) can still have that
+    release pending when ``Py_FinalizeEx`` runs; the worker then cannot take
+    the GIL, Python ends the thread with ``pthread_exit``, the unwinding
+    crosses gloo's noexcept work destructor, and the process aborts with
+    "terminate called without an active exception". Destroying the group
+    joins those threads while the interpreter is still alive.
+
+    Args:
+        barrier: wait for every rank first (skip it when leaving on an
+            error, where the other ranks may never arrive).
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    if barrier:
+        torch_dist.barrier()
+    torch_dist.destroy_process_group()

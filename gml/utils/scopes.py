@@ -17,7 +17,15 @@ from typing import Any, Optional
 
 from mmengine.registry import Registry
 
+#: scopes written in old configs, and the scope that replaced them.
+LEGACY_SCOPES = {'mmcls': 'mmpretrain'}
+#: model zoos searched, in order, for a type that gml and mmengine lack.
 ZOO_SCOPES = ('mmpretrain', 'mmdet')
+
+
+def resolve_scope(scope: Optional[str]) -> Optional[str]:
+    """Map a legacy scope name to the package that replaced it."""
+    return LEGACY_SCOPES.get(scope, scope)
 
 
 def _scope_of(registry: Registry, key: str) -> Optional[str]:
@@ -27,14 +35,13 @@ def _scope_of(registry: Registry, key: str) -> Optional[str]:
     mmengine's root and are found through a zoo's parent, but their configs
     go to mmcv's ``build_norm_layer`` & co., which reject a ``_scope_`` key.
     """
-    from gml.registry import FALLBACK_SCOPES
     reg = registry
     while reg is not None:
         if key in reg._module_dict:
             return None
         reg = reg.parent
     root = registry._get_root_registry()
-    for zoo in FALLBACK_SCOPES:
+    for zoo in ZOO_SCOPES:
         try:
             import_module(f'{zoo}.registry')
         except ImportError:
@@ -49,7 +56,6 @@ def _scope_of(registry: Registry, key: str) -> Optional[str]:
 
 
 def _normalize(node: Any, registry: Optional[Registry], scope: str) -> Any:
-    from gml.registry import resolve_scope
     if isinstance(node, (list, tuple)):
         return type(node)(_normalize(v, registry, scope) for v in node)
     if not isinstance(node, dict):

@@ -55,7 +55,8 @@ def test_documented_search_on_the_demo(tmp_path):
     assert 'task default finished: 8 finished' in out.stdout
 
     task = root / '.search-run' / 'tasks' / 'default'
-    for name in ('task.yaml', 'run_config.yaml', 'tmp', 'optuna.db'):
+    for name in ('task.yaml', 'run_config.yaml', 'tmp', 'optuna.log',
+                 'best.yaml'):
         assert (task / name).exists(), name
     infos = job_infos(root)
     assert sorted(infos, key=int) == [str(i) for i in range(8)]

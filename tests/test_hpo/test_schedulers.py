@@ -45,10 +45,13 @@ def test_sampler_runs_ranges_and_tells_rewards(tmp_path, sampler):
         assert 0.01 <= p['lr'] <= 1.0
         assert info['reward'] == pytest.approx(p['hidden'] + p['lr'])
 
+    # The task's journal is Optuna's own format: its file backend reads it.
     import optuna
+    from optuna.storages.journal import JournalFileBackend
     study = optuna.load_study(
-        study_name='default',
-        storage=f'sqlite:///{tmp_path}/.search-run/tasks/default/optuna.db')
+        study_name='default', storage=optuna.storages.JournalStorage(
+            JournalFileBackend(
+                f'{tmp_path}/.search-run/tasks/default/optuna.log')))
     trials = {t.number: t for t in study.trials}
     assert len(trials) == 6
     for info in infos.values():

@@ -95,8 +95,8 @@ def test_sbatch_refusal_is_a_job_error_and_the_task_goes_on(tmp_path):
             {'type': 'Categorical', 'name': 'x', 'value': ['a', 'b']}]},
         'launcher': {'type': 'sbatch',
                      'sbatch_args': ['-p', 'no_such_partition']}})
-    out = hpo(tmp_path, 'search-run', 'bad.yaml', check=0)
-    assert 'finished: 2 error' in out.stdout
+    out = hpo(tmp_path, 'search-run', 'bad.yaml', check=1)
+    assert 'task default error: 2 error (2 of 2 jobs failed)' in out.stdout
     for info in job_infos(tmp_path).values():
         assert info['status'] == 'error'
         assert 'sbatch failed' in info['error']

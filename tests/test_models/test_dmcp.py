@@ -59,10 +59,10 @@ def test_markov_probabilities_and_expected_width():
         assert keep[0] == 1 and torch.all(keep[1:] <= keep[:-1])
         dist = mutator.width_distribution(name)
         assert torch.allclose(dist.sum(), torch.tensor(1.0))
-        by_dist = (dist * torch.tensor(mutable.candidates).float()).sum()
+        by_dist = (dist * torch.tensor(mutable.choices).float()).sum()
         assert torch.allclose(mutator.expected_widths()[name], by_dist)
-    sampled = mutator.sample_structure()
-    assert all(w in mutator.mutables[n].candidates
+    sampled = mutator.sample_choices()
+    assert all(w in mutator.mutables[n].choices
                for n, w in sampled.items())
 
 
@@ -71,7 +71,7 @@ def test_markov_probabilities_and_expected_width():
 def test_flops_loss_gradient_moves_expected_flops_to_target(
         floss_type, direction):
     alg = MODELS.build(dmcp_cfg(floss_type=floss_type))
-    full = alg.flops(alg.mutator.max_structure()) / 1e6
+    full = alg.flops(alg.mutator.max_choices()) / 1e6
     start = float(alg.expected_flops()) / 1e6
     target = start * (0.5 if direction == 'down' else 1.3)
     assert target < full
@@ -111,7 +111,7 @@ def test_train_step_updates_weights_and_arch(batch):
     assert any(not torch.equal(a, p) for a, p in zip(
         alphas, alg.mutator.arch_parameters()))
     # the supernet is left at full width without masks for validation
-    assert all(m.mask is None and m.current_width == m.max_width
+    assert all(m.mask is None and m.current_choice == m.max_choice
                for m in alg.mutator.mutables.values())
     with pytest.raises(TypeError, match='SeparateOptimWrapperConstructor'):
         alg.train_step(batch, OptimWrapper(torch.optim.SGD(
@@ -129,7 +129,7 @@ def test_export_and_retrain_exact_widths(tmp_path, batch):
     for path in paths.values():
         pruned = MODELS.build(dmcp_cfg(retraining=True, mutable_cfg=path))
         backbone = pruned.architecture.backbone
-        assert {m.name: m.candidates for m in backbone.mutables.values()} == {
+        assert {m.name: m.choices for m in backbone.mutables.values()} == {
             n: [w] for n, w in widths.items()}
         assert backbone.conv2.conv.weight.shape[0] == widths['conv2']
         assert pruned.architecture.head.fc.in_features == widths['conv2']
@@ -141,7 +141,7 @@ def test_export_and_retrain_exact_widths(tmp_path, batch):
 
 def test_mutable_cfg_errors_name_the_layer(tmp_path):
     alg = MODELS.build(dmcp_cfg())
-    widths = alg.mutator.max_structure()
+    widths = alg.mutator.max_choices()
     path = tmp_path / 'subnet.yaml'
 
     too_wide = dict(widths, **{'layer3.1.expand': 10_000})

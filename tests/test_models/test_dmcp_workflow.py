@@ -34,7 +34,7 @@ def test_imagenet_configs_build(config, tmp_path):
     assert cfg.model.type == 'gml.DMCP'
     if not cfg.model.get('retraining'):
         alg = MODELS.build(cfg.model)
-        full = float(alg.flops(alg.mutator.max_structure())) / 1e6
+        full = float(alg.flops(alg.mutator.max_choices())) / 1e6
         assert alg.head.target_flops in (150, 200, 300)
         assert alg.head.target_flops < full
         assert cfg.optim_wrapper.constructor == \
@@ -43,7 +43,7 @@ def test_imagenet_configs_build(config, tmp_path):
     # the retrain config builds exactly the widths of a structure file
     search = MODELS.build(load_config(config.replace(
         'retrain', 'f150').replace('_f150_f', '_f')).model)
-    widths = search.mutator.min_structure()
+    widths = search.mutator.min_choices()
     path = save_subnet(widths, str(tmp_path))['npy']
     cfg.model.mutable_cfg = path
     net = MODELS.build(cfg.model).architecture

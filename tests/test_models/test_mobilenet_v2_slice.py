@@ -39,13 +39,13 @@ def mmengine_flops(model, input_size) -> float:
 
 
 def random_widths(backbone, rng):
-    return {m.name: rng.choice(m.candidates)
+    return {m.name: rng.choice(m.choices)
             for m in backbone.mutables.values()}
 
 
 def test_empty_search_space_is_standard_mobilenet_v2():
     net = MobileNetV2Slice(search_space=dict())
-    widths = {m.name: m.candidates for m in net.mutables.values()}
+    widths = {m.name: m.choices for m in net.mutables.values()}
     assert widths['stem'] == [32]
     assert widths['layer1'] == [16] and widths['layer7'] == [320]
     assert widths['layer2.0.expand'] == [96]  # 16 * 6
@@ -61,7 +61,7 @@ def test_search_space_candidates_and_bad_keys():
         0.5, 0.75, 1.0]
     net = MobileNetV2Slice(search_space=SEARCH)
     stem = net.mutables['stem']
-    assert stem.max_width == 48 and stem.min_width == round(32 * 0.2)
+    assert stem.max_choice == 48 and stem.min_choice == round(32 * 0.2)
     # the last conv never widens beyond its standard width (head input)
     assert net.out_channels == 1280
     with pytest.raises(ValueError, match='unknown search_space keys'):
@@ -74,7 +74,7 @@ def test_residual_blocks_share_one_width():
     outs = {id(block.project.out_mutable) for block in stage}
     assert len(outs) == 1 and [b.use_residual for b in stage] == [
         False, True, True]
-    net.mutables['layer3'].set_width(7)
+    net.mutables['layer3'].current_choice = 7
     feats = []
     for block in stage:
         block.register_forward_hook(lambda m, i, o: feats.append(o.shape[1]))
@@ -90,7 +90,7 @@ def test_sampled_widths_forward_and_flops_match_mmengine(seed):
     model = classifier(backbone)
     widths = random_widths(model.backbone, rng)
     for m in model.backbone.mutables.values():
-        m.set_width(widths[m.name])
+        m.current_choice = widths[m.name]
     input_size = (3, 32, 32)
     logits = model.logits(torch.randn(2, *input_size))
     assert logits.shape == (2, 10)
@@ -100,7 +100,7 @@ def test_sampled_widths_forward_and_flops_match_mmengine(seed):
 
     # the same widths built as an ordinary network (the retraining model)
     subnet = classifier(dict(backbone, widths=widths))
-    assert subnet.backbone.mutables['stem'].candidates == [widths['stem']]
+    assert subnet.backbone.mutables['stem'].choices == [widths['stem']]
     conv = subnet.backbone.layers[1][0].expand.conv
     assert conv.weight.shape[:2] == (widths['layer2.0.expand'],
                                      widths['layer1'])
@@ -120,7 +120,7 @@ def test_digits_strides_keep_tiny_inputs_alive():
 
 def test_widths_must_name_every_layer():
     net = MobileNetV2Slice(search_space=dict())
-    widths = {m.name: m.max_width for m in net.mutables.values()}
+    widths = {m.name: m.max_choice for m in net.mutables.values()}
     with pytest.raises(ValueError, match="lacks layer 'conv2'"):
         MobileNetV2Slice(widths={k: v for k, v in widths.items()
                                  if k != 'conv2'})
@@ -130,7 +130,7 @@ def test_widths_must_name_every_layer():
 
 def test_narrow_width_updates_only_its_batchnorm_slice():
     net = MobileNetV2Slice(search_space=SEARCH, stem_stride=1).train()
-    net.mutables['stem'].set_width(10)
+    net.mutables['stem'].current_choice = 10
     before = net.stem.bn.running_mean.clone()
     net(torch.randn(4, 3, 8, 8))
     after = net.stem.bn.running_mean

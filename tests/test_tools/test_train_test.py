@@ -29,15 +29,20 @@ def test_train_reaches_90_percent_and_saves(trained):
 
 @pytest.mark.slow
 def test_test_tool_reproduces_val_metric(trained, tmp_path):
+    """The old toolbox's command: WORK_DIR/latest.pth (resolved through
+    mmengine's last_checkpoint) and --eval with its metric names."""
+    assert not os.path.exists(os.path.join(trained, 'latest.pth'))
     out = tmp_path / 'metrics.json'
-    proc = run_tool('test.py', DIGITS_CFG, os.path.join(trained, 'epoch_3.pth'),
+    proc = run_tool('test.py', DIGITS_CFG, os.path.join(trained, 'latest.pth'),
                     '--work-dir', str(tmp_path), '--out', out,
+                    '--eval', 'accuracy', 'precision',
                     '--cfg-options', 'test_dataloader.dataset.split=val')
     assert proc.returncode == 0, proc.stderr[-3000:]
     import json
     metrics = json.loads(out.read_text())
     assert metrics['accuracy/top1'] == pytest.approx(
         val_accuracies(trained)[3], abs=1e-6)
+    assert 0 < metrics['single-label/precision'] <= 100
     assert 'Test metrics:' in proc.stdout
 
 
@@ -47,7 +52,8 @@ def test_resume_continues_from_last_checkpoint(trained, tmp_path):
     work_dir = str(tmp_path / 'resume')
     shutil.copytree(trained, work_dir)
     proc = run_tool('train.py', DIGITS_CFG, '--work-dir', work_dir,
-                    '--resume', '--cfg-options', 'train_cfg.max_epochs=4')
+                    '--resume', os.path.join(work_dir, 'latest.pth'),
+                    '--cfg-options', 'train_cfg.max_epochs=4')
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'resumed' in (proc.stdout + proc.stderr).lower()
     ckpt = torch.load(os.path.join(work_dir, 'epoch_4.pth'), map_location='cpu')

@@ -85,3 +85,85 @@ def _torch_wrap(payload: bytes) -> bytes:
                 data = payload
             dst.writestr(item, data)
     return out.getvalue()
+
+
+# -- finding, reading and fitting checkpoints -----------------------------
+def test_check_checkpoint_file_refuses_what_is_not_a_checkpoint(tmp_path):
+    from gml.utils.checkpoint import check_checkpoint_file
+    from gml.utils.errors import CheckpointError
+    good = tmp_path / 'good.pth'
+    torch.save({'state_dict': {'w': torch.zeros(8)}}, good)
+    assert check_checkpoint_file(str(good)) == str(good)
+    cases = {'empty.pth': b'', 'text.pth': b'hello',
+             'cut.pth': good.read_bytes()[:40]}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(CheckpointError, match=name):
+            check_checkpoint_file(str(tmp_path / name))
+    with pytest.raises(CheckpointError, match='nope.pth.*does not exist'):
+        check_checkpoint_file(str(tmp_path / 'nope.pth'))
+
+
+def test_latest_pth_resolves_through_last_checkpoint(tmp_path):
+    from gml.utils.checkpoint import resolve_checkpoint
+    moved = tmp_path / 'moved'
+    moved.mkdir()
+    torch.save({}, moved / 'epoch_3.pth')
+    (moved / 'last_checkpoint').write_text('/old/place/epoch_3.pth')
+    assert resolve_checkpoint(str(moved / 'latest.pth')) == str(
+        moved / 'epoch_3.pth')
+
+
+def test_unreadable_pickle_is_a_checkpoint_error(tmp_path):
+    from gml.utils.checkpoint import load_checkpoint_file
+    from gml.utils.errors import CheckpointError
+    path = tmp_path / 'evil.pth'
+    torch.save({'x': _Reduced(print, ('boom', ))}, path)  # not allow-listed
+    with pytest.raises(CheckpointError, match='evil.pth.*cannot be read'):
+        load_checkpoint_file(str(path))
+
+
+def test_state_dict_fit_policies():
+    from gml.utils.checkpoint import check_state_dict_fits
+    from gml.utils.errors import CheckpointError
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 2))
+    full = model.state_dict()
+    check_state_dict_fits(model, full, 'a.pth', require='all')
+    head_swapped = dict(full, **{'1.weight': torch.zeros(3, 4),
+                                 '1.bias': torch.zeros(3)})
+    # fine-tuning with another head: half the tensors load, that is fine
+    check_state_dict_fits(model, head_swapped, 'b.pth', require='most')
+    with pytest.raises(CheckpointError, match=r"b.pth.*0 of the model's 4 "
+                       r"tensors missing.*2 of another shape.*1.weight: "
+                       r"\(3, 4\)"):
+        check_state_dict_fits(model, head_swapped, 'b.pth', require='all')
+    other = {'backbone.conv.weight': torch.zeros(1)}
+    with pytest.raises(CheckpointError, match=r"4 of the model's 4 tensors "
+                       r"missing \(e.g. 0.weight\).*1 unexpected"):
+        check_state_dict_fits(model, other, 'c.pth', require='most')
+
+
+def test_runner_refuses_a_checkpoint_of_another_model(tmp_path):
+    """mmengine would load nothing, warn, and run on random weights."""
+    from mmengine.model import BaseModel
+
+    from gml.engine.runner import Runner
+    from gml.utils.errors import CheckpointError
+
+    class Net(BaseModel):
+
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(4, 2)
+
+        def forward(self, inputs, data_samples=None, mode='tensor'):
+            return self.fc(inputs)
+
+    runner = Runner(model=Net(), work_dir=str(tmp_path / 'w'))
+    runner.checkpoint_fit = 'all'
+    torch.save({'state_dict': {'conv.weight': torch.zeros(1)}},
+               tmp_path / 'other.pth')
+    with pytest.raises(CheckpointError, match="2 of the model's 2 tensors"):
+        runner.load_checkpoint(str(tmp_path / 'other.pth'))
+    torch.save({'state_dict': Net().state_dict()}, tmp_path / 'mine.pth')
+    runner.load_checkpoint(str(tmp_path / 'mine.pth'))

@@ -68,3 +68,134 @@ def test_config_without_model(tmp_path):
     path = write(tmp_path, 'c.py', 'x = 1\n')
     with pytest.raises(ConfigError, match='neither `model` nor `algorithm`'):
         load_config(path)
+
+
+# -- overrides in both dialects ------------------------------------------
+NET = '''
+model = dict(
+    type='mmcls.ImageClassifier',
+    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=4,
+                  base_channels=4),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=10, in_channels=32))
+'''
+DISTILL = """dict(type='TeacherStudentDistillation', model={net},
+    distiller=dict(type='TeacherDistiller', teacher={net}, distill_cfg=[dict(
+        student_module='head.fc', teacher_module='head.fc',
+        head=dict(type='DistillationHead', name='kd',
+                  loss=dict(type='KDLoss')))]))
+"""
+# the old toolbox's dialect: `model` is the network, `algorithm` wraps it
+LEGACY = NET + 'algorithm = ' + DISTILL.format(net='model')
+# mmengine's: `model` is what the Runner builds
+MMENGINE = NET.replace('model = dict(', 'net = dict(') + 'model = ' + \
+    DISTILL.format(net='net')
+
+
+@pytest.mark.parametrize('text', [LEGACY, MMENGINE],
+                         ids=['legacy', 'mmengine'])
+def test_algorithm_overrides_reach_the_algorithm(tmp_path, text):
+    from gml.registry import MODELS
+    path = write(tmp_path, 'c.py', text)
+    cfg = load_config(path, {'algorithm.pretrained': 'x/latest.pth',
+                             'algorithm.model.head.num_classes': 7})
+    assert 'algorithm' not in cfg
+    assert cfg.model.pretrained == 'x/latest.pth'
+    algo = MODELS.build(cfg.model)
+    assert algo.pretrained == 'x/latest.pth'
+    assert algo.architecture.head.num_classes == 7
+
+
+def test_legacy_model_override_lands_where_the_model_lives(tmp_path):
+    """In an old-toolbox config `model` is the network the algorithm
+    copied; overriding it changes the algorithm's copy."""
+    from gml.registry import MODELS
+    path = write(tmp_path, 'c.py', LEGACY)
+    cfg = load_config(path, {'model.head.num_classes': 7})
+    assert cfg.model.type == 'TeacherStudentDistillation'
+    assert MODELS.build(cfg.model).architecture.head.num_classes == 7
+
+
+def test_mmengine_model_override_is_the_algorithm(tmp_path):
+    path = write(tmp_path, 'c.py', MMENGINE)
+    cfg = load_config(path, {'model.model.head.num_classes': 7,
+                             'model.pretrained': 'p.pth'})
+    assert cfg.model.model.head.num_classes == 7
+    assert cfg.model.pretrained == 'p.pth'
+
+
+def test_legacy_model_override_without_algorithm_model_is_refused(tmp_path):
+    path = write(tmp_path, 'c.py', NET + "algorithm = dict(type='X')\n")
+    with pytest.raises(ConfigError, match='override algorithm.head.x'):
+        load_config(path, {'model.head.x': 1})
+
+
+def test_override_of_a_key_nothing_reads_is_refused(tmp_path):
+    path = write(tmp_path, 'c.py', NET)
+    with pytest.raises(ConfigError, match="'randomnes'.*'randomness'"):
+        load_config(path, {'randomnes.seed': 1})
+    # keys mmengine's Runner reads are fine even when the file lacks them
+    assert load_config(path, {'randomness.seed': 1}).randomness.seed == 1
+
+
+def test_runner_keys_are_mmengines():
+    import inspect
+
+    from mmengine.runner import Runner
+
+    from gml.utils.config import RUNNER_KEYS
+    params = set(inspect.signature(Runner.__init__).parameters) - {
+        'self', 'cfg'}
+    assert params <= set(RUNNER_KEYS)
+
+
+def test_every_shipped_config_takes_algorithm_overrides(repo_root):
+    """`algorithm.*` lands in the model the Runner builds, whatever the
+    file's dialect (a plain network's config included)."""
+    import glob
+    paths = [p for p in glob.glob(f'{repo_root}/configs/**/*.py',
+                                  recursive=True) if '/_base_/' not in p]
+    assert len(paths) > 20
+    for path in paths:
+        cfg = load_config(path, {'algorithm.init_cfg': dict(
+            type='Pretrained', checkpoint='marker.pth')})
+        assert cfg.model.init_cfg.checkpoint == 'marker.pth', path
+
+
+# -- evaluation (old toolbox) --------------------------------------------
+EPOCHS = NET + '''
+runner = dict(type='EpochBasedRunner', max_epochs=3)
+val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, 5))
+'''
+
+
+def test_evaluation_metric_and_interval_are_honoured(tmp_path):
+    path = write(tmp_path, 'c.py', EPOCHS + '''
+evaluation = dict(interval=2, metric=['accuracy', 'precision'],
+                  by_epoch=True, save_best='auto')
+''')
+    cfg = load_config(path)
+    assert cfg.train_cfg.val_interval == 2
+    kinds = {e.type: e for e in cfg.val_evaluator}
+    assert tuple(kinds['Accuracy'].topk) == (1, 5)  # the config's own
+    assert kinds['SingleLabelMetric']['items'] == ['precision']
+    assert cfg.default_hooks.checkpoint.save_best == 'auto'
+
+
+def test_evaluation_by_epoch_must_match_the_runner(tmp_path):
+    path = write(tmp_path, 'c.py', EPOCHS + '''
+evaluation = dict(interval=100, by_epoch=False)
+''')
+    with pytest.raises(ConfigError, match='evaluation.by_epoch=False.*'
+                       'epochs'):
+        load_config(path)
+
+
+def test_unknown_evaluation_key_and_metric_are_refused(tmp_path):
+    path = write(tmp_path, 'c.py', EPOCHS + 'evaluation = dict(foo=1)\n')
+    with pytest.raises(ConfigError, match='evaluation.foo'):
+        load_config(path)
+    path = write(tmp_path, 'd.py',
+                 EPOCHS + "evaluation = dict(metric='mAp')\n")
+    with pytest.raises(ConfigError, match="evaluation.metric.*'mAp'"):
+        load_config(path)

@@ -115,7 +115,7 @@ def main():
     from gml.registry import MODELS
     from gml.utils.config import load_config
     search = MODELS.build(load_config(osp.join(ROOT, SEARCH_CFG)).model)
-    full = search.mutator.max_structure()
+    full = search.mutator.max_choices()
     full_file = save_subnet(full, osp.join(work_dir, 'unpruned'))['yaml']
     full_mflops = measured_mflops(full_file)
     target = round(args.target_ratio * full_mflops, 4)

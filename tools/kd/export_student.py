@@ -11,6 +11,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 from gml.utils.cli import OneLineErrorParser, fail  # noqa: E402
+from gml.utils.errors import UserError, one_line  # noqa: E402
 
 
 def main(argv=None):
@@ -19,15 +20,15 @@ def main(argv=None):
                         'checkpoint (e.g. work_dir/epoch_10.pth)')
     parser.add_argument('out', help='where to write the student checkpoint')
     args = parser.parse_args(argv)
-    if not osp.isfile(args.checkpoint):
-        fail(f'checkpoint {args.checkpoint!r} does not exist')
-    # gml.registry allow-lists mmengine's checkpoint classes for torch.load
-    import gml.registry  # noqa: F401
-    from gml.models.algorithms.distill.export import export_student
     try:
+        from gml.utils.checkpoint import check_checkpoint_file
+        check_checkpoint_file(args.checkpoint)
+        # gml.registry allow-lists mmengine's checkpoint classes
+        import gml.registry  # noqa: F401
+        from gml.models.algorithms.distill.export import export_student
         n = export_student(args.checkpoint, args.out)
-    except KeyError as e:
-        fail(f'{args.checkpoint}: {e.args[0]}')
+    except UserError as e:
+        fail(f'{args.checkpoint}: {one_line(e)}')
     print(f'wrote {n} student tensors to {args.out}')
 
 

@@ -5,8 +5,7 @@
 _base_ = ['./spos_shufflenetv2_supernet_8xb128_in1k.py']
 
 algorithm = dict(mutable_cfg=None, require_subnet=True)
-runner = dict(max_iters=300000)
-param_scheduler = dict(end=300000)
+runner = dict(max_iters=300000)  # the linear decay follows
 find_unused_parameters = False  # a fixed subnet uses all its parameters
 val_cfg = dict(_delete_=True)
 test_cfg = dict(_delete_=True)

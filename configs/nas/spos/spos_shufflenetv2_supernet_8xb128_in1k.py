@@ -2,23 +2,13 @@
 # MMRazor setting): SGD 0.5, linear decay over 150k iterations.
 #   sh tools/slurm_train.sh $PARTITION $JOB \
 #       configs/nas/spos/spos_shufflenetv2_supernet_8xb128_in1k.py $WORK_DIR
+# Up to the gml additions at the end, this is the old toolbox's config as its
+# usage document shows it (old-style keys included; gml translates them).
 _base_ = [
-    '../../_base_/datasets/imagenet_bs32.py',
-    '../../_base_/schedules/imagenet_bs256.py',
-    '../../_base_/default_runtime.py',
+    '../../_base_/datasets/mmcls/imagenet_bs128_colorjittor.py', # 数据相关基础配置
+    '../../_base_/schedules/mmcls/imagenet_bs1024_spos.py', # 运行策略基础配置
+    '../../_base_/mmcls_runtime.py' # 运行参数基础配置
 ]
-
-train_pipeline = [
-    dict(type='mmpretrain.LoadImageFromFile'),
-    dict(type='mmpretrain.RandomResizedCrop', scale=224),
-    dict(type='mmpretrain.ColorJitter', brightness=0.4, contrast=0.4,
-         saturation=0.4),
-    dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='mmpretrain.PackInputs'),
-]
-train_dataloader = dict(batch_size=128, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(batch_size=128)
-test_dataloader = val_dataloader
 
 norm_cfg = dict(type='BN')
 model = dict(
@@ -42,25 +32,14 @@ model = dict(
 
 mutator = dict(type='gml.StateslessMutator')
 algorithm = dict(type='gml.SPOS', model=model, mutator=mutator)
-
-optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.5, momentum=0.9, weight_decay=4e-5),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
-param_scheduler = dict(
-    _delete_=True, type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False,
-    begin=0, end=150000)
-auto_scale_lr = dict(base_batch_size=1024)
-log_processor = dict(by_epoch=False)
-
-# old-toolbox keys (gml translates them to train_cfg / checkpoint hook)
 runner = dict(max_iters=150000)
 evaluation = dict(interval=1000, metric='accuracy', by_epoch=False)
+# checkpoint saving
 checkpoint_config = dict(interval=1000)
-find_unused_parameters = True  # one path per iteration gets gradients
+find_unused_parameters = True
 
-# validate on the default path, BN re-estimated on 10 training batches
+# gml additions: validate/test the default path, BN re-estimated on 10
+# training batches (a supernet's running statistics fit no single path)
 val_cfg = dict(type='gml.SubnetValLoop', subnet='default',
                calibrate_batches=10)
 test_cfg = dict(type='gml.SubnetTestLoop', subnet='default',

@@ -53,7 +53,7 @@ class DMCPSubnetExportHook(Hook):
                     mflops=round(flops, 4),
                     target_mflops=model.head.target_flops,
                     supernet_mflops=round(float(model.flops(
-                        model.mutator.max_structure())) / 1e6, 4),
+                        model.mutator.max_choices())) / 1e6, 4),
                     iter=runner.iter)
         out = osp.join(runner.work_dir, self.out_dir)
         return save_subnet(widths, out, meta)['npy']

@@ -78,7 +78,7 @@ class SubnetResourceEstimator:
         mutable_params = 0
         for name, mutable in mutables.items():
             for choice in space[name]:
-                n = count_params(mutable._candidates[choice])
+                n = count_params(mutable.candidate_op(choice))
                 self.params_table.setdefault(name, {})[choice] = n
                 mutable_params += n
         self.fixed_params = count_params(supernet) - mutable_params

@@ -52,7 +52,7 @@ class SliceConvBN(nn.Module):
     """Conv + BN (+ ReLU6) whose channels follow the mutables.
 
     Input channels are whatever the input has; output channels are
-    ``out_mutable.current_width`` (a depthwise conv keeps its input's).
+    ``out_mutable.current_choice`` (a depthwise conv keeps its input's).
     When the mutable carries a soft mask, the BN output is scaled by it.
     """
 
@@ -60,7 +60,7 @@ class SliceConvBN(nn.Module):
                  kernel_size: int = 1, stride: int = 1,
                  depthwise: bool = False, act: bool = True):
         super().__init__()
-        max_out = max_in if depthwise else out_mutable.max_width
+        max_out = max_in if depthwise else out_mutable.max_choice
         self.conv = nn.Conv2d(max_in, max_out, kernel_size, stride,
                               kernel_size // 2, bias=False,
                               groups=max_in if depthwise else 1)
@@ -77,7 +77,7 @@ class SliceConvBN(nn.Module):
             cout = cin
             weight = self.conv.weight[:cout]
         else:
-            cout = self.out_mutable.current_width
+            cout = self.out_mutable.current_choice
             weight = self.conv.weight[:cout, :cin]
         x = F.conv2d(x, weight, None, self.conv.stride, self.conv.padding,
                      1, cout if self.depthwise else 1)
@@ -111,10 +111,10 @@ class InvertedResidualSlice(nn.Module):
         # expand ratio 1: the depthwise conv works on the input channels
         mid = mid_mutable or in_mutable
         self.expand = None if mid_mutable is None else SliceConvBN(
-            in_mutable.max_width, mid_mutable)
-        self.depthwise = SliceConvBN(mid.max_width, mid, 3, stride,
+            in_mutable.max_choice, mid_mutable)
+        self.depthwise = SliceConvBN(mid.max_choice, mid, 3, stride,
                                      depthwise=True)
-        self.project = SliceConvBN(mid.max_width, out_mutable, act=False)
+        self.project = SliceConvBN(mid.max_choice, out_mutable, act=False)
         self.use_residual = stride == 1 and in_mutable is out_mutable
         self.__dict__['in_mutable'] = in_mutable  # not a submodule
 
@@ -186,7 +186,7 @@ class MobileNetV2Slice(BaseModule):
                 in_mutable, base_in = out_mutable, base_out
             self.layers.append(nn.Sequential(*blocks))
         last = self._mutable('conv2', last_channels, widen=False)
-        self.conv2 = SliceConvBN(in_mutable.max_width, last)
+        self.conv2 = SliceConvBN(in_mutable.max_choice, last)
         if widths is not None:
             unknown = set(widths) - set(self.layer_names)
             if unknown:
@@ -210,11 +210,11 @@ class MobileNetV2Slice(BaseModule):
 
     @property
     def layer_names(self) -> List[str]:
-        return [m.name for m in self.mutables.values()]
+        return [m.alias for m in self.mutables.values()]
 
     @property
     def out_channels(self) -> int:
-        return self.mutables['conv2'].max_width
+        return self.mutables['conv2'].max_choice
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
         x = self.stem(x)

@@ -1,2 +1,3 @@
 
 from .image_classifier_search import ImageClassifierSearch  # noqa: F401
+from .genotype_classifier import GenotypeClassifier  # noqa: F401

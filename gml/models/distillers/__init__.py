@@ -1,4 +1,4 @@
-from .checkpoint_path import resolve_checkpoint
+from gml.utils.checkpoint import resolve_checkpoint
 from .distill_head import DistillationHead, FTDistillationHead
 from .meal import MEALDiscriminator
 from .recorder import ModuleOutputRecorder, find_module

@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 from mmengine.runner.checkpoint import load_checkpoint
 
 from gml.registry import MODELS
-from .checkpoint_path import resolve_checkpoint
+from gml.utils.checkpoint import resolve_checkpoint
 from .distill_head import DistillationHead
 from .meal import MEALDiscriminator
 from .recorder import ModuleOutputRecorder

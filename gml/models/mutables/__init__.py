@@ -1,5 +1,7 @@
-from .mutable_channel import MutableChannel  # noqa: F401
+from .base_mutable import BaseMutable
+from .mutable_channel import MutableChannel
 from .mutable_value import OneShotMutableValue
 from .one_shot_mutable_op import OneShotMutableOP
 
-__all__ = ['MutableChannel', 'OneShotMutableOP', 'OneShotMutableValue']
+__all__ = ['BaseMutable', 'MutableChannel', 'OneShotMutableOP',
+           'OneShotMutableValue']

@@ -1,66 +1,73 @@
 """The number of output channels of a layer, as a searchable choice.
 
 A :class:`MutableChannel` owns no weights: the layers that read it slice
-their (maximum-sized) weights to ``current_width`` output channels. Several
+their (maximum-sized) weights to ``current_choice`` output channels. Several
 layers may share one mutable (residual-connected layers must agree on their
-width). Its candidate widths split the channels into *groups*: group ``k``
-holds channels ``candidates[k-1]:candidates[k]``, which is what DMCP's
-Markov process keeps or drops.
+width). Its choices split the channels into *groups*: group ``k`` holds
+channels ``choices[k-1]:choices[k]``, which is what DMCP's Markov process
+keeps or drops.
 """
 from typing import List, Optional, Sequence
 
 import torch
 from torch import nn
 
+from .base_mutable import BaseMutable
 
-class MutableChannel(nn.Module):
-    """A layer width chosen among ``candidates``.
+
+class MutableChannel(BaseMutable, nn.Module):
+    """A layer width; the choices are the searched widths, but any width up
+    to the largest may be set (DMCP exports expected, not sampled, widths).
 
     Args:
-        name (str): the layer name used in exported structures
+        alias (str): the layer name used in exported structures
             (e.g. ``'layer2.1.expand'``).
-        candidates (Sequence[int]): the widths the layer may take; the
-            largest is the width its weights are allocated with.
+        candidates (Sequence[int]): the widths searched; the largest is the
+            width the layer's weights are allocated with.
     """
 
-    def __init__(self, name: str, candidates: Sequence[int]):
-        super().__init__()
+    def __init__(self, alias: str, candidates: Sequence[int]):
+        nn.Module.__init__(self)
         widths = sorted({int(c) for c in candidates})
         if not widths or widths[0] < 1:
-            raise ValueError(f'MutableChannel {name!r}: candidate widths '
+            raise ValueError(f'MutableChannel {alias!r}: candidate widths '
                              f'must be positive integers, got {candidates}')
-        self.name = name
-        self.candidates: List[int] = widths
-        self.current_width = widths[-1]
+        self._widths: List[int] = widths
+        self._init_mutable(widths[-1], alias)
         # Per-channel soft mask (DMCP's architecture forward); None = off.
         self.mask: Optional[torch.Tensor] = None
 
     @property
-    def max_width(self) -> int:
-        return self.candidates[-1]
+    def choices(self) -> List[int]:
+        return list(self._widths)
 
     @property
-    def min_width(self) -> int:
-        return self.candidates[0]
+    def max_choice(self) -> int:
+        return self._widths[-1]
 
     @property
-    def is_searchable(self) -> bool:
-        return len(self.candidates) > 1
+    def min_choice(self) -> int:
+        return self._widths[0]
+
+    @property
+    def default_choice(self) -> int:
+        return self.max_choice  # the unpruned layer
+
+    def check_choice(self, choice) -> None:
+        if isinstance(choice, bool) or not isinstance(choice, int) or \
+                not 1 <= choice <= self.max_choice:
+            raise ValueError(
+                f'layer {self.name!r}: width {choice!r} is outside '
+                f'[1, {self.max_choice}] (its maximum width)')
+
+    def _on_fix(self, choice: int) -> None:
+        self._widths = [choice]
 
     def group_sizes(self) -> List[int]:
         """Channels per group; group 0 (the narrowest width) is always kept."""
-        bounds = [0] + self.candidates
+        bounds = [0] + self._widths
         return [b - a for a, b in zip(bounds[:-1], bounds[1:])]
 
-    def set_width(self, width: int) -> None:
-        """Use ``width`` output channels (any width up to the maximum)."""
-        width = int(width)
-        if not 1 <= width <= self.max_width:
-            raise ValueError(
-                f'layer {self.name!r}: width {width} is outside '
-                f'[1, {self.max_width}] (its maximum width)')
-        self.current_width = width
-
     def extra_repr(self) -> str:
-        return (f'name={self.name!r}, candidates={self.candidates}, '
-                f'current_width={self.current_width}')
+        return (f'alias={self.alias!r}, choices={self._widths}, '
+                f'current={self._current_choice}')

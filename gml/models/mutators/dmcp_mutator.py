@@ -9,19 +9,26 @@ marginal probability of keeping group ``k`` is ``prod_{j<=k} sigmoid(alpha_j)``
 a differentiable function of them, and so are the expected FLOPs.
 """
 import math
-from typing import Dict, Iterator, List
+import random
+from typing import Dict, Iterator, Optional
 
 import torch
-from mmengine.model import BaseModule
 from torch import nn
 
 from gml.models.mutables.mutable_channel import MutableChannel
 from gml.registry import MODELS
+from gml.utils.errors import ConfigError
+
+from .base_mutator import BaseMutator
 
 
 @MODELS.register_module()
-class DMCPChannelMutator(BaseModule):
+class DMCPChannelMutator(BaseMutator):
     """Owns the Markov transition parameters of every searchable layer.
+
+    Subnets name layers by their ``MutableChannel`` alias (``layer2.1.
+    expand``); ``sample_choices`` follows the Markov process, and the
+    default path is the unpruned network.
 
     Args:
         init_last_prob (float): initial marginal probability of keeping the
@@ -29,25 +36,24 @@ class DMCPChannelMutator(BaseModule):
             width is wide but every width can still be sampled.
     """
 
+    mutable_types = (MutableChannel, )
+
     def __init__(self, init_last_prob: float = 0.5, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if not 0 < init_last_prob < 1:
-            raise ValueError('DMCPChannelMutator: init_last_prob must be in '
-                             f'(0, 1), got {init_last_prob}')
+            raise ConfigError('DMCPChannelMutator: init_last_prob must be '
+                              f'in (0, 1), got {init_last_prob}')
         self.init_last_prob = init_last_prob
         self.arch_params = nn.ParameterDict()
-        self._mutables: Dict[str, MutableChannel] = {}
+
+    def name_of(self, path: str, mutable: MutableChannel) -> str:
+        return mutable.alias
 
     def prepare_from_supernet(self, supernet: nn.Module) -> None:
         """Find the supernet's mutables and create their parameters."""
-        for module in supernet.modules():
-            if isinstance(module, MutableChannel):
-                self._mutables[module.name] = module
-        if not self._mutables:
-            raise ValueError('DMCPChannelMutator: the model has no '
-                             'MutableChannel to prune')
+        super().prepare_from_supernet(supernet)
         for name, mutable in self._mutables.items():
-            n = len(mutable.candidates) - 1
+            n = len(mutable.choices) - 1
             if n == 0:
                 continue
             # equal transitions p with p**n = init_last_prob
@@ -58,10 +64,6 @@ class DMCPChannelMutator(BaseModule):
     @staticmethod
     def _key(name: str) -> str:
         return name.replace('.', '_')
-
-    @property
-    def mutables(self) -> Dict[str, MutableChannel]:
-        return self._mutables
 
     def arch_parameters(self) -> Iterator[nn.Parameter]:
         return iter(self.arch_params.values())
@@ -91,46 +93,42 @@ class DMCPChannelMutator(BaseModule):
             widths[name] = (keep * sizes.to(keep.device)).sum()
         return widths
 
-    # structures -------------------------------------------------------------
-    def expected_structure(self) -> Dict[str, int]:
+    # subnets ----------------------------------------------------------------
+    def expected_choices(self) -> Dict[str, int]:
         """The expected width per layer, rounded to whole channels."""
         with torch.no_grad():
             return {
-                name: min(m.max_width, max(1, int(round(float(w)))))
+                name: min(m.max_choice, max(1, int(round(float(w)))))
                 for (name, w), m in zip(self.expected_widths().items(),
                                         self._mutables.values())}
 
-    def most_probable_structure(self) -> Dict[str, int]:
-        """The most probable width (a candidate) per layer."""
+    def most_probable_choices(self) -> Dict[str, int]:
+        """The most probable width (a choice) per layer."""
         with torch.no_grad():
-            return {name: m.candidates[int(
+            return {name: m.choices[int(
                 self.width_distribution(name).argmax())]
                     for name, m in self._mutables.items()}
 
-    def sample_structure(self) -> Dict[str, int]:
-        """Sample one width per layer from the Markov process."""
+    def sample_choices(self, rng: Optional[random.Random] = None
+                       ) -> Dict[str, int]:
+        """One width per layer sampled from the Markov process (``rng``
+        for reproducible sampling; torch's generator otherwise)."""
         with torch.no_grad():
             widths = {}
             for name, m in self._mutables.items():
                 dist = self.width_distribution(name).clamp(min=0)
-                widths[name] = m.candidates[int(torch.multinomial(dist, 1))]
+                if rng is None:
+                    k = int(torch.multinomial(dist, 1))
+                else:
+                    k = rng.choices(range(len(dist)), dist.tolist())[0]
+                widths[name] = m.choices[k]
             return widths
 
-    def max_structure(self) -> Dict[str, int]:
-        return {name: m.max_width for name, m in self._mutables.items()}
-
-    def min_structure(self) -> Dict[str, int]:
-        return {name: m.min_width for name, m in self._mutables.items()}
-
     # applying to the supernet -----------------------------------------------
-    def set_structure(self, widths: Dict[str, int]) -> None:
-        for name, width in widths.items():
-            self._mutables[name].set_width(width)
-
     def set_soft_masks(self) -> None:
         """Full width, each channel scaled by P(its group is kept)."""
         for name, mutable in self._mutables.items():
-            mutable.set_width(mutable.max_width)
+            mutable.current_choice = mutable.max_choice
             keep = self.marginals(name)
             sizes = torch.tensor(mutable.group_sizes(), device=keep.device)
             mutable.mask = torch.repeat_interleave(keep, sizes)
@@ -138,6 +136,3 @@ class DMCPChannelMutator(BaseModule):
     def clear_masks(self) -> None:
         for mutable in self._mutables.values():
             mutable.mask = None
-
-    def layer_names(self) -> List[str]:
-        return list(self._mutables)

@@ -5,19 +5,22 @@ from typing import Dict, List, Optional, Union
 import torch
 import torch.nn as nn
 from mmengine.logging import print_log
-from mmengine.model import BaseModel
-from mmengine.runner.checkpoint import _load_checkpoint
 
+from gml.models.distillers import TeacherDistiller
 from gml.registry import MODELS
-from gml.models.distillers import TeacherDistiller, resolve_checkpoint
+from gml.utils.checkpoint import load_checkpoint_file, resolve_checkpoint
+from gml.utils.errors import CheckpointError, ConfigError
+
+from ..base import BaseAlgorithm
 
 # teacher weights come from teacher_ckpt, never from a distillation checkpoint
 _TEACHER_KEY = re.compile(r'(^|\.)distiller\.teacher\.')
 
 
 @MODELS.register_module()
-class TeacherStudentDistillation(BaseModel):
-    """A student (``model``) trained with a ``TeacherDistiller``.
+class TeacherStudentDistillation(BaseAlgorithm):
+    """A student (``model``, the ``architecture``) trained with a
+    ``TeacherDistiller``.
 
     It runs in one of two stages, picked when it is built:
 
@@ -31,7 +34,9 @@ class TeacherStudentDistillation(BaseModel):
       ``pretrained``) are frozen.
 
     Checkpoints hold everything but the teacher (its weights are in
-    ``teacher_ckpt``); ``tools/kd/export_student.py`` extracts the student.
+    ``teacher_ckpt``): the student under ``architecture.``, the distiller
+    under ``distiller.``; ``tools/kd/export_student.py`` extracts the
+    student.
 
     Args:
         model (dict): the student model config.
@@ -53,18 +58,14 @@ class TeacherStudentDistillation(BaseModel):
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None):
-        student = MODELS.build(model) if isinstance(model, dict) else model
-        if data_preprocessor is None:
-            data_preprocessor = getattr(student, 'data_preprocessor', None)
-        super().__init__(data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
-        self.student = student
+        super().__init__(model, data_preprocessor, init_cfg)
         self.distiller = MODELS.build(distiller) \
             if isinstance(distiller, dict) else distiller
         if not isinstance(self.distiller, TeacherDistiller):
-            raise TypeError('TeacherStudentDistillation: `distiller` must be '
-                            f'a TeacherDistiller, got {distiller!r}')
-        self.distiller.prepare_from_student(self.student)
+            raise ConfigError('TeacherStudentDistillation: `distiller` must '
+                              'be a TeacherDistiller, got '
+                              f'{type(self.distiller).__name__}')
+        self.distiller.prepare_from_student(self.architecture)
         self.pretrained = pretrained
         self.stage = 'pretrain' if (self.distiller.needs_pretrain
                                     and pretrained is None) else 'distill'
@@ -75,11 +76,16 @@ class TeacherStudentDistillation(BaseModel):
                   + ('(connectors with pretrain_criterion, no `pretrained`)'
                      if self.stage == 'pretrain' else ''), logger='current')
 
+    @property
+    def student(self) -> nn.Module:
+        """The model being distilled (``architecture``)."""
+        return self.architecture
+
     # -- stages ---------------------------------------------------------
     def _freeze_for_stage(self) -> List[nn.Module]:
         """Freeze what this stage does not train; return those modules."""
         if self.stage == 'pretrain':
-            frozen = [self.student] + [
+            frozen = [self.architecture] + [
                 h.stu_connector for h in self.distiller.heads.values()
                 if h.stu_connector is not None]
             frozen += [h.tea_connector for h in self.distiller.heads.values()
@@ -112,40 +118,39 @@ class TeacherStudentDistillation(BaseModel):
 
     def _load_pretrained_connectors(self) -> None:
         path = resolve_checkpoint(self.pretrained, 'pretrained')
-        state = _load_checkpoint(path, map_location='cpu')
+        state = load_checkpoint_file(path, key='pretrained')
         state = state.get('state_dict', state)
         connectors = self.distiller.teacher_connectors()
         if not connectors:
-            raise ValueError('`pretrained` is set but no distill_cfg head '
-                             'has a tea_connector to load from it')
+            raise ConfigError('`pretrained` is set but no distill_cfg head '
+                              'has a tea_connector to load from it')
         for key, connector in connectors.items():
             prefix = f'distiller.{key}.'
             weights = {k[len(prefix):]: v for k, v in state.items()
                        if k.startswith(prefix)}
             if not weights:
-                raise KeyError(
+                raise CheckpointError(
                     f'pretrained checkpoint {path!r} has no weights for '
                     f'{prefix[:-1]}; was it written by the connector '
                     'pre-training stage of this config?')
-            connector.load_state_dict(weights, strict=True)
+            try:
+                connector.load_state_dict(weights, strict=True)
+            except RuntimeError as e:
+                raise CheckpointError(
+                    f'pretrained checkpoint {path!r}: {prefix[:-1]} does not '
+                    f'fit ({" ".join(str(e).split())[:300]})') from None
         print_log(f'TeacherStudentDistillation: loaded {", ".join(connectors)}'
                   f' from {path}', logger='current')
 
-    # -- forward --------------------------------------------------------
-    def forward(self, inputs: torch.Tensor, data_samples=None,
-                mode: str = 'tensor'):
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        # inference and export only need the student
-        return self.student(inputs, data_samples, mode=mode)
-
+    # -- forward (inference and export only need the student) -----------
     def loss(self, inputs: torch.Tensor,
              data_samples) -> Dict[str, torch.Tensor]:
         self.distiller.run_teacher(inputs, data_samples)
         if self.stage == 'pretrain':
             return self.distiller.pretrain_losses()
         with self.distiller.student_recorder.record():
-            losses = dict(self.student(inputs, data_samples, mode='loss'))
+            losses = dict(self.architecture(inputs, data_samples,
+                                            mode='loss'))
         losses.update(self.distiller.distill_losses())
         return losses
 

@@ -47,9 +47,6 @@ class SPOS(BaseAlgorithm):
         self.fixed_subnet = (None if self.is_supernet
                              else self.mutator.fix_subnet(mutable_cfg))
 
-    def sample_subnet(self) -> Dict:
-        return self.mutator.sample_choices()
-
     def set_subnet(self, subnet: Dict) -> None:
         self.mutator.set_choices(subnet)
 

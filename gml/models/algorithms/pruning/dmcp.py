@@ -17,23 +17,24 @@ The structure DMCP found is exported by ``DMCPSubnetExportHook``. Retraining
 network of exactly those widths and trains it like any classifier.
 """
 import copy
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import torch
 from mmengine.dist import all_reduce_params, get_world_size
 from mmengine.logging import MessageHub
-from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from gml.registry import MODELS
+from gml.utils.errors import ConfigError
 
+from ..base import BaseAlgorithm
 from .subnet_io import load_subnet
 
 OPTIM_KEYS = ('architecture', 'mutator')
 
 
 @MODELS.register_module()
-class DMCP(BaseModel):
+class DMCP(BaseAlgorithm):
     """DMCP channel pruning of an ``ImageClassifierSearch`` supernet.
 
     Args:
@@ -51,6 +52,8 @@ class DMCP(BaseModel):
             instead of searching.
         mutable_cfg (str): a ``subnet.npy``/``subnet.yaml`` written by the
             search (``work_dir/model_sample/``).
+        data_preprocessor (dict): defaults to the model config's one.
+        init_cfg (dict): mmengine init config of the whole algorithm.
     """
 
     def __init__(self,
@@ -62,15 +65,10 @@ class DMCP(BaseModel):
                  mutable_cfg: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
-        self.retraining = retraining
-        model = copy.deepcopy(model)
         if retraining:
-            model = self._pruned_model_cfg(model, mutable_cfg)
-        if data_preprocessor is not None:
-            model['data_preprocessor'] = data_preprocessor
-        self.architecture = MODELS.build(model)
-        self.data_preprocessor = self.architecture.data_preprocessor
+            model = self._pruned_model_cfg(copy.deepcopy(model), mutable_cfg)
+        super().__init__(model, data_preprocessor, init_cfg)
+        self.retraining = retraining
         if retraining:
             return
 
@@ -78,15 +76,16 @@ class DMCP(BaseModel):
                    arch_sample_num=5)
         unknown = set(algorithm_cfg or {}) - set(cfg)
         if unknown:
-            raise ValueError(f'DMCP: unknown algorithm_cfg keys '
-                             f'{sorted(unknown)}; expected {sorted(cfg)}')
+            raise ConfigError(f'DMCP: unknown algorithm_cfg keys '
+                              f'{sorted(unknown)}; expected {sorted(cfg)}')
         cfg.update(algorithm_cfg or {})
         self.arch_start_train = int(cfg['arch_start_train'] or 0)
         self.arch_train_freq = int(cfg['arch_train_freq'])
         self.arch_sample_num = int(cfg['arch_sample_num'])
         if self.arch_train_freq < 1 or self.arch_sample_num < 1:
-            raise ValueError('DMCP: arch_train_freq and arch_sample_num must '
-                             f'be >= 1, got {cfg}')
+            raise ConfigError('DMCP: algorithm_cfg.arch_train_freq and '
+                              'arch_sample_num must be >= 1, got '
+                              f'{cfg}')
         self.distill_iter = int(distill_iter)
         self.mutator = MODELS.build(mutator or dict(type='DMCPChannelMutator'))
         self.mutator.prepare_from_supernet(self.architecture)
@@ -97,11 +96,12 @@ class DMCP(BaseModel):
     def _pruned_model_cfg(model: dict, mutable_cfg: Optional[str]) -> dict:
         """The model config with the backbone fixed to ``mutable_cfg``."""
         if not mutable_cfg:
-            raise ValueError('DMCP: retraining=True needs algorithm.'
-                             'mutable_cfg=<work_dir>/model_sample/subnet.npy '
-                             '(or .yaml) written by the search')
+            raise ConfigError('DMCP: retraining=True needs algorithm.'
+                              'mutable_cfg=<work_dir>/model_sample/'
+                              'subnet.npy (or .yaml) written by the search')
         supernet = MODELS.build(copy.deepcopy(model['backbone']))
-        max_widths = {m.name: m.max_width for m in supernet.mutables.values()}
+        max_widths = {m.alias: m.max_choice
+                      for m in supernet.mutables.values()}
         widths = load_subnet(mutable_cfg, supernet.layer_names, max_widths)
         model['backbone'] = dict(model['backbone'], widths=widths)
         model['head'] = dict(model['head'], in_channels=widths['conv2'])
@@ -115,9 +115,6 @@ class DMCP(BaseModel):
     @property
     def input_size(self):
         return self.head.input_size
-
-    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
-        return self.architecture(inputs, data_samples, mode)
 
     def flops(self, widths: Dict[str, object]):
         """FLOPs of the supernet with ``widths`` at the head's input size."""
@@ -140,7 +137,7 @@ class DMCP(BaseModel):
                 (it - self.arch_start_train) % self.arch_train_freq == 0:
             log_vars.update(self._train_arch(inputs, samples,
                                              optim_wrapper['mutator']))
-        self.mutator.set_structure(self.mutator.max_structure())
+        self.mutator.set_choices(self.mutator.max_choices())
         with torch.no_grad():
             log_vars['expected_mflops'] = self.expected_flops() / 1e6
         self._iter = it + 1
@@ -150,15 +147,15 @@ class DMCP(BaseModel):
                        it: int) -> Dict[str, torch.Tensor]:
         mutator, log_vars = self.mutator, {}
         mutator.clear_masks()
-        structures = [mutator.max_structure()]
+        structures = [mutator.max_choices()]
         if self.arch_sample_num >= 2:
-            structures.append(mutator.min_structure())
-        structures += [mutator.sample_structure()
+            structures.append(mutator.min_choices())
+        structures += [mutator.sample_choices()
                        for _ in range(self.arch_sample_num - 2)]
         teacher = None
         with wrapper.optim_context(self):
             for k, widths in enumerate(structures):
-                mutator.set_structure(widths)
+                mutator.set_choices(widths)
                 logits = self.architecture.logits(inputs)
                 if k == 0:
                     teacher = logits.detach()
@@ -228,8 +225,5 @@ class DMCP(BaseModel):
 
     def structures(self) -> Dict[str, Dict[str, int]]:
         """The structures the search can export, by mode."""
-        return dict(expected=self.mutator.expected_structure(),
-                    most_probable=self.mutator.most_probable_structure())
-
-    def layer_names(self) -> List[str]:
-        return self.mutator.layer_names()
+        return dict(expected=self.mutator.expected_choices(),
+                    most_probable=self.mutator.most_probable_choices())

@@ -1,0 +1,437 @@
+"""Evolution by network morphism: children inherit their parents' weights.
+
+Generation 0 trains the seed genotype (plus random mutants of it, from
+scratch) for ``init_epochs``. Each later generation takes the
+``num_parents`` fittest models so far, makes ``num_children`` mutated
+children of them (round robin), builds each child's weights from its
+parent's (function-preserving where the mutation allows: Net2Net or R2R,
+``init``) and trains it for ``child_epochs``. Children of a generation are
+trained in parallel, one per rank (``child i`` on rank ``i % world``);
+every child's training depends only on its own seed, so results do not
+depend on the number of ranks, and a resumed run equals an uninterrupted
+one.
+
+Per model, ``models/<generation>_<id>_meta.json`` (Evolly's keys:
+``train_loss``, ``val_metric``, ``config``, ``parameters``, ``flops``,
+``training_time``, ``fitness``) and ``models/<generation>_<id>.pth``; per
+run ``evolution.csv``, ``best_genotype.yaml``, ``best_model.pth``,
+``fitness.png``, ``lineage.png`` and ``evolution_state.json`` (what
+``tools/search.py --resume`` continues from).
+"""
+import copy
+import json
+import os
+import os.path as osp
+import random
+from typing import Dict, List, Optional, Sequence
+
+import torch
+from mmengine.dist import (all_gather_object, barrier, broadcast_object_list,
+                           get_rank, get_world_size, is_main_process)
+from mmengine.runner.base_loop import BaseLoop
+
+from gml.engine.morphism.child_trainer import local_loader, train_epochs
+from gml.engine.morphism.evolution_report import (best_record, write_best,
+                                                  write_csv, write_plots)
+from gml.engine.search.resource_estimator import count_flops, count_params
+from gml.models.morphism.genotype import Genotype, load_genotype
+from gml.models.morphism.inheritance import INIT_METHODS, inherit
+from gml.models.morphism.mutation import GenotypeMutator, Mutation
+from gml.registry import DATASETS, LOOPS, MODELS
+from gml.utils.checkpoint import (check_state_dict_fits, load_checkpoint_file,
+                                  state_dict_of)
+from gml.utils.errors import ConfigError
+from gml.utils.fileio import atomic_dump_json
+
+STATE_FILE = 'evolution_state.json'
+
+
+@LOOPS.register_module()
+class MorphismEvolutionLoop(BaseLoop):
+    """Evolve genotypes whose children inherit their parents' weights.
+
+    The config's ``model`` must be a ``gml.GenotypeClassifier``; its
+    ``backbone.genotype`` is the seed. Children train with the config's
+    ``train_dataloader`` (dataset and batch size) and ``optim_wrapper`` and
+    are scored on ``val_dataloader`` with ``val_evaluator``.
+
+    Args:
+        runner: the mmengine Runner.
+        dataloader: passed by the Runner; unused (every rank builds its
+            own unsharded loaders from the config).
+        max_generations: generations after generation 0.
+        population_size: models of generation 0 (the seed and mutants of
+            it, trained from scratch).
+        num_parents: fittest models that have children each generation.
+        num_children: children per generation.
+        init_epochs: training epochs of generation 0.
+        child_epochs: training epochs of every child.
+        init: how new units of a growing mutation start: ``'r2r'``,
+            ``'net2net'`` (function-preserving) or ``'random'``.
+        mutations: relative weight of each mutation kind (see
+            ``gml.models.morphism.mutation.MUTATIONS``).
+        search_space: bounds (see ``SearchSpace``).
+        score_key: the validation metric (higher is better).
+        fitness: ``dict(target_params=, w_params=, target_flops=,
+            w_flops=)``: fitness = score x (target_params / params) **
+            w_params x (target_flops / flops) ** w_flops (Evolly's
+            trade-off; the default is the plain score).
+        input_shape: ``(C, H, W)`` for counting FLOPs.
+        lr_schedule: ``'cosine'`` (per child, over its epochs) or
+            ``'constant'``.
+        max_trials: mutation draws before giving up finding a child
+            genotype not trained before.
+        seed: of the evolution (default: the runner's seed).
+        seed_checkpoint: weights for the seed model (``tools/search.py
+            CONFIG CHECKPOINT``).
+        resume: continue from ``work_dir/evolution_state.json``.
+    """
+
+    #: tools/search.py: this search starts without a supernet checkpoint
+    search_without_checkpoint = True
+
+    def __init__(self,
+                 runner,
+                 dataloader=None,
+                 max_generations: int = 5,
+                 population_size: int = 1,
+                 num_parents: int = 2,
+                 num_children: int = 4,
+                 init_epochs: int = 4,
+                 child_epochs: int = 2,
+                 init: str = 'r2r',
+                 mutations: Optional[Dict[str, float]] = None,
+                 search_space: Optional[Dict] = None,
+                 score_key: str = 'accuracy/top1',
+                 fitness: Optional[Dict] = None,
+                 input_shape: Sequence[int] = (3, 224, 224),
+                 lr_schedule: str = 'cosine',
+                 max_trials: int = 100,
+                 seed: Optional[int] = None,
+                 seed_checkpoint: Optional[str] = None,
+                 resume: bool = False):
+        cfg = runner.cfg
+        if str(cfg.model.get('type', '')).split('.')[-1] != \
+                'GenotypeClassifier':
+            raise ConfigError('MorphismEvolutionLoop: model.type must be '
+                              "'gml.GenotypeClassifier', got "
+                              f'{cfg.model.get("type")!r}')
+        for key in ('train_dataloader', 'val_dataloader', 'val_evaluator',
+                    'optim_wrapper'):
+            if not cfg.get(key):
+                raise ConfigError(f'MorphismEvolutionLoop: the config needs '
+                                  f'{key}')
+        super().__init__(runner, cfg.train_dataloader)
+        for name, value, low in (('max_generations', max_generations, 0),
+                                 ('population_size', population_size, 1),
+                                 ('num_parents', num_parents, 1),
+                                 ('num_children', num_children, 1),
+                                 ('init_epochs', init_epochs, 0),
+                                 ('child_epochs', child_epochs, 1)):
+            if not isinstance(value, int) or value < low:
+                raise ConfigError(f'train_cfg.{name} must be an integer >= '
+                                  f'{low}, got {value!r}')
+        if init not in INIT_METHODS:
+            raise ConfigError(f'train_cfg.init must be one of '
+                              f'{INIT_METHODS}, got {init!r}')
+        self._max_epochs = max_generations
+        self.population_size = population_size
+        self.num_parents = num_parents
+        self.num_children = num_children
+        self.init_epochs = init_epochs
+        self.child_epochs = child_epochs
+        self.init = init
+        self.mutator = GenotypeMutator(search_space, mutations)
+        self.score_key = score_key
+        self.fitness_cfg = dict(target_params=None, w_params=0.0,
+                                target_flops=None, w_flops=0.0)
+        unknown = set(fitness or {}) - set(self.fitness_cfg)
+        if unknown:
+            raise ConfigError(f'train_cfg.fitness: unknown keys '
+                              f'{sorted(unknown)}; expected '
+                              f'{sorted(self.fitness_cfg)}')
+        self.fitness_cfg.update(fitness or {})
+        self.input_shape = tuple(input_shape)
+        self.lr_schedule = lr_schedule
+        self.max_trials = max_trials
+        self.seed = runner.seed if seed is None else seed
+        self.seed_checkpoint = seed_checkpoint
+        self.resume = resume
+        self.seed_genotype = load_genotype(
+            cfg.model.backbone.genotype, source='model.backbone.genotype')
+        self.generation = 0  # generations finished
+        self.records: List[Dict] = []
+        self.rng = random.Random(self.seed)
+
+    # -- mmengine's train-loop interface --
+    @property
+    def max_epochs(self) -> int:
+        return self._max_epochs + 1
+
+    @property
+    def max_iters(self) -> int:
+        return self.max_epochs
+
+    @property
+    def epoch(self) -> int:
+        return self.generation
+
+    @property
+    def iter(self) -> int:
+        return self.generation
+
+    @property
+    def models_dir(self) -> str:
+        return osp.join(self.runner.work_dir, 'models')
+
+    # -- building blocks --
+    def build_model(self, genotype: Genotype, seed: int):
+        cfg = copy.deepcopy(self.runner.cfg.model)
+        cfg.backbone.genotype = genotype.to_dict()
+        if 'data_preprocessor' not in cfg and self.runner.cfg.get(
+                'data_preprocessor'):
+            cfg.data_preprocessor = copy.deepcopy(
+                self.runner.cfg.data_preprocessor)
+        torch.manual_seed(seed)
+        return MODELS.build(cfg)
+
+    def load_model(self, record: Dict):
+        model = self.build_model(load_genotype(record['genotype']), 0)
+        state = torch.load(record['checkpoint'], map_location='cpu')
+        model.load_state_dict(state['state_dict'])
+        return model
+
+    def fitness(self, score: float, params: int, flops: int) -> float:
+        f = self.fitness_cfg
+        value = score
+        if f['target_params'] and f['w_params']:
+            value *= (f['target_params'] / params) ** f['w_params']
+        if f['target_flops'] and f['w_flops']:
+            value *= (f['target_flops'] / flops) ** f['w_flops']
+        return float(value)
+
+    def child_seed(self, model_id: int) -> int:
+        return (self.seed * 1_000_003 + model_id * 7919) % (2 ** 31)
+
+    # -- proposals (computed on rank 0 and broadcast) --
+    def propose(self) -> List[Dict]:
+        next_id = len(self.records)
+        seen = {r['key'] for r in self.records}
+        specs = []
+
+        def add(genotype, parent, mutation):
+            nonlocal next_id
+            seen.add(genotype.key())
+            specs.append(dict(id=next_id, generation=self.generation,
+                              parent=parent, genotype=genotype.to_dict(),
+                              mutation=mutation and mutation.to_dict()))
+            next_id += 1
+
+        if self.generation == 0:
+            add(self.seed_genotype, None, None)
+            while len(specs) < self.population_size:
+                child, mutation = self._new_child(self.seed_genotype, seen)
+                add(child, None, mutation)
+            return specs
+        parents = sorted(self.records,
+                         key=lambda r: (-r['fitness'], r['id'])
+                         )[:self.num_parents]
+        for i in range(self.num_children):
+            parent = parents[i % len(parents)]
+            child, mutation = self._new_child(
+                load_genotype(parent['genotype']), seen)
+            add(child, parent['id'], mutation)
+        return specs
+
+    def _new_child(self, genotype: Genotype, seen: set):
+        for _ in range(self.max_trials):
+            child, mutation = self.mutator.mutate(genotype, self.rng)
+            if child.key() not in seen:
+                return child, mutation
+        raise ConfigError(f'no new genotype in {self.max_trials} mutations '
+                          f'of {genotype!r}; widen the search_space')
+
+    # -- one model --
+    def name(self, spec: Dict) -> str:
+        return f'{spec["generation"]:04d}_{spec["id"]:05d}'
+
+    def model_config(self, spec: Dict) -> Dict:
+        """What determines a model's result (its metadata's ``config``)."""
+        return dict(genotype=spec['genotype'], parent=spec['parent'],
+                    mutation=spec['mutation'],
+                    epochs=self.init_epochs if spec['generation'] == 0
+                    else self.child_epochs, init=self.init,
+                    seed=self.child_seed(spec['id']),
+                    generation=spec['generation'], model_id=spec['id'])
+
+    def run_model(self, spec: Dict, by_id: Dict[int, Dict]) -> Dict:
+        name = self.name(spec)
+        meta_path = osp.join(self.models_dir, f'{name}_meta.json')
+        config = self.model_config(spec)
+        if osp.isfile(meta_path):  # trained before a kill: keep it
+            with open(meta_path) as f:
+                meta = json.load(f)
+            if meta.get('config') == json.loads(json.dumps(config)) and \
+                    osp.isfile(meta['checkpoint']):
+                self.runner.logger.info(f'{name}: kept from a previous run')
+                return meta
+        seed = config['seed']
+        genotype = load_genotype(spec['genotype'])
+        model = self.build_model(genotype, seed)
+        inheritance, max_abs_diff = None, None
+        if spec['parent'] is not None:
+            parent = self.load_model(by_id[spec['parent']]).eval()
+            result = inherit(parent, model, Mutation(**spec['mutation']),
+                             genotype, self.init,
+                             torch.Generator().manual_seed(seed))
+            inheritance = result.to_dict()
+            max_abs_diff = self._max_abs_diff(parent, model)
+        elif spec['id'] == 0 and self.seed_checkpoint:
+            state = state_dict_of(load_checkpoint_file(
+                self.seed_checkpoint, key='train_cfg.seed_checkpoint'))
+            check_state_dict_fits(model, state, self.seed_checkpoint)
+            model.load_state_dict(state)
+        log = train_epochs(model, self.train_set, self.batch_size,
+                           self.runner.cfg.optim_wrapper, config['epochs'],
+                           seed, self.val_loader, self.evaluator,
+                           self.score_key, self.lr_schedule)
+        params = count_params(model)
+        flops = count_flops(model, self.input_shape)
+        score = log['val_metric'][-1] if log['val_metric'] else 0.0
+        ckpt = osp.join(self.models_dir, f'{name}.pth')
+        meta = dict(
+            train_loss=log['train_loss'], val_metric=log['val_metric'],
+            config=config, parameters=params, flops=flops,
+            training_time=log['training_time'],
+            fitness=self.fitness(score, params, flops),
+            # gml's additions
+            id=spec['id'], name=name, generation=spec['generation'],
+            parent=spec['parent'], mutation=spec['mutation'],
+            genotype=spec['genotype'], key=genotype.key(), score=score,
+            params=params, inheritance=inheritance,
+            max_abs_diff=max_abs_diff, rank=get_rank(), checkpoint=ckpt)
+        tmp = ckpt + '.tmp'
+        torch.save({'state_dict': model.state_dict(),
+                    'meta': dict(genotype=spec['genotype'],
+                                 fitness=meta['fitness'])}, tmp)
+        os.replace(tmp, ckpt)
+        atomic_dump_json(meta, meta_path)
+        mutation = (spec['mutation'] or {}).get('text', 'seed')
+        self.runner.logger.info(
+            f'{name} (rank {get_rank()}): {mutation}; {self.score_key}='
+            f'{score:.2f}, fitness {meta["fitness"]:.4f}, '
+            f'{params / 1e3:.1f} K params, {log["training_time"]:.1f} s'
+            + ('' if max_abs_diff is None else
+               f', |child - parent| = {max_abs_diff:.2g} before training'))
+        return meta
+
+    @torch.no_grad()
+    def _max_abs_diff(self, parent, child) -> float:
+        """How far the child's logits are from the parent's on the first
+        validation batch, before training (eval mode)."""
+        batch = next(iter(self.val_loader))
+        out = []
+        for model in (parent, child):
+            model.eval()
+            data = model.data_preprocessor(batch, False)
+            out.append(model(data['inputs'], mode='tensor'))
+        return float((out[0] - out[1]).abs().max())
+
+    # -- the loop --
+    def run(self) -> None:
+        cfg = self.runner.cfg
+        self.train_set = DATASETS.build(cfg.train_dataloader.dataset)
+        self.batch_size = cfg.train_dataloader.batch_size
+        self.val_loader = local_loader(
+            DATASETS.build(cfg.val_dataloader.dataset),
+            cfg.val_dataloader.batch_size, shuffle=False)
+        self.evaluator = self.runner.build_evaluator(cfg.val_evaluator)
+        os.makedirs(self.models_dir, exist_ok=True)
+        if self.resume:
+            self.load_state()
+        world, rank = get_world_size(), get_rank()
+        while self.generation <= self._max_epochs:
+            specs = self.propose() if is_main_process() else None
+            specs = _broadcast(specs)
+            by_id = {r['id']: r for r in self.records}
+            mine = [self.run_model(s, by_id) for i, s in enumerate(specs)
+                    if i % world == rank]
+            done = mine
+            if world > 1:
+                done = [m for part in all_gather_object(mine) for m in part]
+            self.records += sorted(done, key=lambda r: r['id'])
+            self.generation += 1
+            # the generation's mutations drew from the rng of rank 0
+            self.rng.setstate(_broadcast(self.rng.getstate()))
+            if is_main_process():
+                self.save_state()
+                self.write_results()
+            self.log_generation(specs)
+            barrier()
+        best = best_record(self.records)
+        self.runner.logger.info(
+            f'Evolution done: best {best["name"]} fitness '
+            f'{best["fitness"]:.4f} ({self.score_key}={best["score"]:.2f}, '
+            f'{best["params"] / 1e3:.1f} K params), written to '
+            f'{osp.join(self.runner.work_dir, "best_genotype.yaml")}')
+
+    def log_generation(self, specs) -> None:
+        ids = {s['id'] for s in specs}
+        new = [r for r in self.records if r['id'] in ids]
+        best = best_record(self.records)
+        self.runner.logger.info(
+            f'Generation {self.generation - 1}/{self._max_epochs}: '
+            f'{len(new)} models, generation best fitness '
+            f'{max(r["fitness"] for r in new):.4f}, overall best '
+            f'{best["fitness"]:.4f} ({best["name"]})')
+
+    # -- state --
+    @property
+    def state_path(self) -> str:
+        return osp.join(self.runner.work_dir, STATE_FILE)
+
+    def state_dict(self) -> Dict:
+        version, internal, gauss = self.rng.getstate()
+        return dict(loop=type(self).__name__, seed=self.seed,
+                    seed_genotype=self.seed_genotype.to_dict(),
+                    init=self.init, generation=self.generation,
+                    rng_state=[version, list(internal), gauss],
+                    records=self.records)
+
+    def save_state(self) -> None:
+        atomic_dump_json(self.state_dict(), self.state_path)
+
+    def load_state(self) -> None:
+        if not osp.isfile(self.state_path):
+            self.runner.logger.warning(
+                f'--resume: no {self.state_path}; starting the evolution '
+                'anew')
+            return
+        with open(self.state_path) as f:
+            state = json.load(f)
+        mine = json.loads(json.dumps(self.state_dict()))
+        for key in ('loop', 'seed', 'seed_genotype', 'init'):
+            if state.get(key) != mine[key]:
+                raise ConfigError(
+                    f'--resume: {self.state_path} was written with {key}='
+                    f'{state.get(key)!r}, this run has {mine[key]!r}; use '
+                    'another --work-dir or the same config')
+        version, internal, gauss = state['rng_state']
+        self.rng.setstate((version, tuple(internal), gauss))
+        self.generation = state['generation']
+        self.records = state['records']
+        self.runner.logger.info(
+            f'Resumed the evolution from {self.state_path}: generation '
+            f'{self.generation}, {len(self.records)} models trained')
+
+    def write_results(self) -> None:
+        work_dir = self.runner.work_dir
+        write_csv(self.records, osp.join(work_dir, 'evolution.csv'))
+        write_best(self.records, work_dir, self.score_key)
+        write_plots(self.records, work_dir)
+
+
+def _broadcast(obj):
+    data = [obj]
+    broadcast_object_list(data)
+    return data[0]
