@@ -40,9 +40,11 @@ def test_bad_settings():
 
 
 @pytest.mark.slow
-def test_local_job_failing_chunk_is_retried_then_reported(tmp_path):
+@pytest.mark.parametrize('cluster', [
+    'local', pytest.param('slurm', marks=pytest.mark.slurm)])
+def test_failing_job_is_retried_then_reported(tmp_path, cluster):
     fn = Flaky(str(tmp_path), bad={3})
-    ex = SubmititExecutor(str(tmp_path / 'jobs'), cluster='local',
+    ex = SubmititExecutor(str(tmp_path / 'jobs'), cluster=cluster,
                           chunk_size=2, max_parallel=2, retries=1,
                           timeout_min=5, poll_s=0.1)
     got = {}

@@ -38,9 +38,9 @@ def search_cmd(ckpt, work_dir, *opts, resume=False):
             *(['--cfg-options', *opts] if opts else [])]
 
 
-def run(cmd, **kw):
+def run(cmd, env=ENV):
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, env=ENV, **kw)
+                          timeout=600, env=env)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return proc.stdout + proc.stderr
 
