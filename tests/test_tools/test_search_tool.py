@@ -83,7 +83,14 @@ def test_evolution_search_limits_no_duplicates_resume(
                             stderr=subprocess.DEVNULL)
     state = part / 'search_state.json'
     deadline = time.time() + 400
-    while not state.is_file() and time.time() < deadline:
+
+    def finished_generations():
+        try:  # (written atomically, first with generation 0's proposals)
+            return json.loads(state.read_text())['generation']
+        except (OSError, ValueError):
+            return 0
+
+    while finished_generations() < 1 and time.time() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -132,13 +139,14 @@ def test_slurm_search_two_ranks(repo_root, supernet_ckpt, tmp_path):
              '--cfg-options', 'train_cfg.max_epochs=2',
              'train_cfg.num_candidates=3', 'train_cfg.num_mutation=1',
              'train_cfg.num_crossover=1', 'train_cfg.top_k=2',
-             'train_cfg.calibrate_batches=1',
+             'train_cfg.calibrate_batches=1', 'train_cfg.score_mode=data',
              'val_dataloader.dataset.indices=64'], repo_root, env=env)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     rows = read_csv(tmp_path / 'slurm' / 'candidates.csv')
     assert len(rows) == 6
-    # both ranks scored the same candidates: one log line per generation
-    # from rank 0 only, and a world size of 2 in the environment log
+    # both ranks scored the same candidates, each on half of the validation
+    # set: one log line per generation from rank 0 only, and a world size
+    # of 2 in the environment log
     out = r.stdout + r.stderr
     assert out.count('Generation 2/2') == 1
     assert 'GPU number: 2' in out  # mmengine's name for the world size

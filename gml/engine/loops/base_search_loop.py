@@ -3,38 +3,88 @@
 A search runs in generations. Each generation the concrete loop proposes
 new candidates (``propose``); every candidate is checked against the
 FLOPs/params limits, never evaluated twice, scored (BN recalibration +
-validation) and recorded. After each generation the full state goes to
-``search_state.json`` so ``--resume`` continues from the last finished
-generation, and the results (CSV, best/top-k subnet yamls, plots) are
-rewritten.
+validation) and recorded. The proposals are saved before scoring starts and
+each candidate's metrics as soon as they are known, so ``--resume``
+continues a killed search mid-generation without scoring anything twice;
+after each generation the full state goes to ``search_state.json`` and the
+results (CSV, best/top-k subnet yamls, plots) are rewritten.
+
+Scoring is parallel in one of three ways (``score_generation``), the same
+for every subclass:
+
+- ``score_mode='candidates'`` (default): with N ranks each rank scores a
+  disjoint share of the generation's candidates on the whole validation
+  set; the metrics are gathered on every rank before the next ``propose``.
+- ``score_mode='data'``: every rank scores every candidate on its shard of
+  the validation set; BN statistics and metrics are reduced over ranks (for
+  validation sets too large for one worker).
+- ``executor=dict(...)``: chunks of candidates are scored by separate jobs
+  (Slurm, or local processes) through submitit.
+
+A candidate's metrics are a pure function of (subnet, supernet weights,
+calibration batches, validation data), so the records are the same for 1,
+2 or N ranks and for either executor.
 """
 import os.path as osp
 import random
+import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from mmengine.dist import broadcast_object_list, is_main_process
+from mmengine.dist import (all_gather_object, barrier, broadcast_object_list,
+                           get_dist_info, is_main_process)
 from mmengine.model import is_model_wrapper
 from mmengine.runner.base_loop import BaseLoop
-from mmengine.utils import ProgressBar
 
-from gml.engine.search.candidate_scorer import (cache_batches, evaluate,
-                                                recalibrate_bn)
+from gml.engine.search.candidate_scorer import CandidateScorer, cache_batches
+from gml.engine.search.executors import (BaseExecutor, ChunkError,
+                                         InProcessExecutor, build_executor)
+from gml.engine.search.pending_generation import PendingGeneration
 from gml.engine.search.resource_estimator import SubnetResourceEstimator
+from gml.engine.search.scoring_job import (ScoreCandidate,
+                                           save_scoring_context)
 from gml.engine.search.search_report import (write_candidates_csv,
                                              write_plots, write_subnets)
-from gml.utils.errors import UserError
+from gml.engine.search.whole_dataset import whole_dataset_loader
+from gml.utils.errors import ConfigError, UserError
 from gml.utils.fileio import atomic_dump_json
 
 STATE_FILE = 'search_state.json'
+PENDING_DIR = 'search_pending'
+JOBS_DIR = 'search_jobs'
+SCORE_MODES = ('candidates', 'data')
 
 
 class SearchError(UserError, RuntimeError):
     """The search cannot go on because of its settings (constraints nothing
-    satisfies, a state file of another search); a user error."""
+    satisfies, a state file of another search) or candidates that could not
+    be scored (the failed chunks, named); reported in one line."""
 
 
 class BaseSearchLoop(BaseLoop):
     """Generations of proposed subnets, scored and recorded.
+
+    Subclasses (the evolution, random and Pareto searches) implement
+    ``propose`` and may extend the rest of this contract:
+
+    - ``propose() -> [(subnet, origin), ...]``: this generation's new
+      candidates, drawn with ``self.rng`` (helpers: ``sample_random``,
+      ``fill_random``, ``is_new_and_valid``, ``top``).
+    - ``make_record(candidate_id, subnet, origin, metrics) -> record``: a
+      candidate's record from its metrics (``id``, ``generation``,
+      ``origin``, ``score``, ``flops_M``, ``params_M``, ``subnet``). Runs in
+      the search process for every candidate, whichever rank or job scored
+      it: add objectives (latency, ...) here.
+    - ``score(subnet, origin) -> record``: score one candidate in this
+      process (``make_record`` of ``candidate_metrics``).
+    - ``records`` (every record, by id), ``generation`` (finished
+      generations), ``top``.
+    - ``state_dict()``, ``save_state()``, ``load_state()``: what
+      ``--resume`` continues from; extend ``state_dict``/``load_state``
+      with a subclass's own state.
+    - ``write_results()``: the files a finished generation leaves.
+
+    ``score_generation`` scores a generation's candidates in parallel
+    (ranks, or an executor's jobs); subclasses get that unchanged.
 
     Args:
         runner: the mmengine Runner (its model is SPOS with a supernet).
@@ -53,6 +103,14 @@ class BaseSearchLoop(BaseLoop):
         calibrate_dataloader: defaults to the runner's train dataloader.
         seed: of the search's own RNG (default: the runner's seed).
         max_trials: sampling attempts before giving up on a candidate.
+        score_mode: 'candidates' (each rank scores its share of the
+            candidates on the whole validation set) or 'data' (each rank
+            scores every candidate on its share of the validation set).
+        executor: None (score in this job) or a dict for
+            :func:`gml.engine.search.executors.build_executor`:
+            ``dict(type='slurm'|'local'|'auto', partition=..., chunk_size=...,
+            max_parallel=..., timeout_min=..., retries=..., ...)``; jobs keep
+            their files in ``WORK_DIR/search_jobs``.
         resume: continue from ``work_dir/search_state.json`` (set by
             ``tools/search.py --resume``).
     """
@@ -72,8 +130,13 @@ class BaseSearchLoop(BaseLoop):
                  calibrate_dataloader=None,
                  seed: Optional[int] = None,
                  max_trials: int = 1000,
+                 score_mode: str = 'candidates',
+                 executor: Optional[Dict] = None,
                  resume: bool = False):
-        if dataloader is None:
+        # mmengine passes its train dataloader to every train loop it
+        # builds; candidates are scored on held-out data unless
+        # train_cfg.dataloader says otherwise
+        if dataloader is None or dataloader is runner._train_dataloader:
             dataloader = runner.cfg.get('val_dataloader')
         if evaluator is None:
             evaluator = runner.cfg.get('val_evaluator')
@@ -102,11 +165,44 @@ class BaseSearchLoop(BaseLoop):
         self._calibrate_dataloader = calibrate_dataloader
         self.seed = runner.seed if seed is None else seed
         self.max_trials = max_trials
+        self.score_mode = score_mode
+        self.executor = self._build_executor(executor)
         self.resume = resume
         self.generation = 0
         self.records: List[Dict] = []
         self._seen = set()
+        #: the proposals of the generation being scored (None between)
+        self.pending: Optional[List[Tuple[Dict, str]]] = None
+        self.pending_store = PendingGeneration(
+            osp.join(runner.work_dir, PENDING_DIR))
         self.rng = random.Random(self.seed)
+
+    def _build_executor(self, cfg) -> Optional[BaseExecutor]:
+        if self.score_mode not in SCORE_MODES:
+            raise ConfigError(f'train_cfg.score_mode: got '
+                              f'{self.score_mode!r}, expected one of '
+                              f'{", ".join(map(repr, SCORE_MODES))}')
+        if cfg is None or isinstance(cfg, BaseExecutor):
+            executor = cfg
+        else:
+            try:
+                executor = build_executor(
+                    cfg, osp.join(self.runner.work_dir, JOBS_DIR))
+            except (TypeError, ValueError) as e:
+                raise ConfigError(f'train_cfg.executor: {e}') from None
+        if executor is None:
+            return None
+        if self.score_mode == 'data':
+            raise ConfigError(
+                "train_cfg.executor dispatches whole candidates and cannot be "
+                "combined with train_cfg.score_mode='data'")
+        if get_dist_info()[1] > 1:
+            raise ConfigError(
+                'train_cfg.executor dispatches the scoring from one process: '
+                'launch the search with one task (GPUS=1 for '
+                'tools/slurm_search.sh), not '
+                f'{get_dist_info()[1]}')
+        return executor
 
     # -- mmengine's train-loop interface (Runner.train reads these) --
     @property
@@ -201,20 +297,20 @@ class BaseSearchLoop(BaseLoop):
         self.search_space = self.mutator.search_space
         self.estimator = SubnetResourceEstimator(
             self.model.architecture, self.mutator, self.input_shape)
-        calib = self._calibrate_dataloader
-        if calib is None:
-            calib = self.runner.train_dataloader
-        elif isinstance(calib, dict):
-            calib = self.runner.build_dataloader(calib, seed=self.seed)
-        self.calib_data = cache_batches(calib, self.calibrate_batches)
+        self.scorer = self.build_scorer()
         self.prepare()
         if self.resume:
             self.load_state()
         while self.generation < self._max_epochs:
-            proposals = self.propose()
-            # every rank must score the same candidates
-            proposals = self._broadcast(proposals)
-            self.score_generation(proposals)
+            if self.pending is None:
+                # every rank must score the same candidates
+                self.pending = self._broadcast(self.propose())
+                if is_main_process():
+                    self.pending_store.reset(self.generation)
+                    self.save_state()  # the proposals, before any scoring
+                barrier()  # no rank saves a result into a dir being reset
+            self.score_generation(self.pending)
+            self.pending = None
             self.generation += 1
             self.log_generation()
             if is_main_process():
@@ -233,28 +329,141 @@ class BaseSearchLoop(BaseLoop):
         broadcast_object_list(data)
         return data[0]
 
-    def score_generation(self, proposals: List[Tuple[Dict, str]]) -> None:
-        bar = ProgressBar(len(proposals)) if is_main_process() else None
-        for subnet, origin in proposals:
-            self.records.append(self.score(subnet, origin))
-            self._seen.add(self.key(subnet))
-            if bar is not None:
-                bar.update()
-        if bar is not None:
-            print(flush=True)
+    def build_scorer(self) -> CandidateScorer:
+        """The in-process scorer, and the dispatched jobs' context.
 
-    def score(self, subnet: Dict, origin: str) -> Dict:
-        self.mutator.set_choices(subnet)
-        recalibrate_bn(self.model, self.calib_data)
-        metrics = evaluate(self.model, self.dataloader, self.evaluator)
-        if self.score_key not in metrics:
-            raise SearchError(f'score_key {self.score_key!r} is not among '
-                              f'the evaluator\'s metrics {sorted(metrics)}')
+        Calibration batches: in 'candidates' mode the first batches of the
+        calibration loader as one process sees it, drawn by rank 0 and
+        broadcast, so every rank (and job) calibrates on exactly the
+        batches a one-process search uses. In 'data' mode each rank draws
+        from its own shard and the statistics are averaged.
+        """
+        calib = self._calibrate_dataloader
+        if calib is None:
+            calib = self.runner.train_dataloader
+        elif isinstance(calib, dict):
+            calib = self.runner.build_dataloader(calib, seed=self.seed)
+        world_size = get_dist_info()[1]
+        if self.score_mode == 'data':
+            self.calib_data = cache_batches(calib, self.calibrate_batches)
+            return CandidateScorer(self.model, self.calib_data,
+                                   self.dataloader, self.evaluator,
+                                   distributed=world_size > 1)
+        batches = (cache_batches(whole_dataset_loader(calib),
+                                 self.calibrate_batches)
+                   if is_main_process() else None)
+        self.calib_data = (self._broadcast(batches) if world_size > 1
+                           else batches)
+        scorer = CandidateScorer(self.model, self.calib_data,
+                                 whole_dataset_loader(self.dataloader),
+                                 self.evaluator)
+        if self.executor is not None:
+            path = osp.join(self.runner.work_dir, JOBS_DIR,
+                            'scoring_context.pt')
+            save_scoring_context(path, self.model, self.calib_data,
+                                 scorer.dataloader, self.evaluator)
+            self.remote_scorer = ScoreCandidate(path)
+        return scorer
+
+    def candidate_metrics(self, subnet: Dict) -> Dict[str, float]:
+        """The metrics of ``subnet``, scored in this process."""
+        return self.scorer(subnet)
+
+    def score_generation(self, proposals: List[Tuple[Dict, str]]) -> None:
+        """Score and record ``proposals`` (in parallel: ranks or jobs).
+
+        Candidates already scored (saved before a kill) are not scored
+        again; the rest are split across ranks (``score_mode='candidates'``)
+        or dispatched in chunks (``executor``), and every rank records all
+        of them, in proposal order.
+        """
+        first = len(self.records)
+        items = [(first + i, dict(s)) for i, (s, _) in enumerate(proposals)]
+        metrics = self._broadcast(
+            self.pending_store.load(self.generation, items)
+            if is_main_process() else None)
+        todo = [item for item in items if item[0] not in metrics]
+        if len(todo) < len(items):
+            self.runner.logger.info(
+                f'Generation {self.generation + 1}: {len(items) - len(todo)} '
+                f'of {len(items)} candidates were scored before the restart')
+        metrics.update(self._score_items(todo))
+        for (cid, subnet), (_, origin) in zip(items, proposals):
+            self.records.append(
+                self.make_record(cid, subnet, origin, metrics[cid]))
+            self._seen.add(self.key(subnet))
+
+    def _score_items(self, todo: List[Tuple[int, Dict]]
+                     ) -> Dict[int, Dict[str, float]]:
+        rank, world_size = get_dist_info()
+        if self.executor is not None:
+            executor, fn, share = self.executor, self.remote_scorer, todo
+            journal = self.pending_store.journal(self.generation)
+        else:
+            executor, fn, journal = InProcessExecutor(retries=0), \
+                self._score_item, None
+            share = (todo[rank::world_size] if self.score_mode ==
+                     'candidates' else todo)
+        # data mode: every rank has every result; rank 0 saves them
+        saves = self.score_mode == 'candidates' or is_main_process()
+
+        def on_result(index, result):
+            if self.score_key not in result:
+                raise SearchError(
+                    f'train_cfg.score_key {self.score_key!r} is not among '
+                    f'the evaluator\'s metrics {sorted(result)}')
+            if saves:
+                self.pending_store.save(self.generation, *share[index],
+                                        result)
+
+        start = time.perf_counter()
+        try:
+            results = executor.map(
+                fn, share, names=[f'candidate {cid}' for cid, _ in share],
+                on_result=on_result, journal=journal,
+                progress=is_main_process(),
+                desc=f'generation {self.generation + 1}')
+        except ChunkError as e:
+            raise SearchError(
+                f'generation {self.generation + 1}: {e}\nThe other '
+                'candidates\' scores are saved: fix the cause and rerun with '
+                '--resume to score only the failed ones.') from None
+        scored = {cid: m for (cid, _), m in zip(share, results)}
+        slowest = time.perf_counter() - start
+        if self.executor is None and self.score_mode == 'candidates' \
+                and world_size > 1:
+            parts = all_gather_object((scored, slowest))
+            for part, _ in parts:
+                scored.update(part)
+            slowest = max(seconds for _, seconds in parts)
+        total = time.perf_counter() - start
+        if todo:  # (tools/benchmark/search_scaling.py reads this line)
+            self.runner.logger.info(
+                f'Generation {self.generation + 1}: scored {len(todo)} '
+                f'candidates in {total:.3f} s ({len(todo) / total:.2f}/s; '
+                f'slowest rank {slowest:.3f} s, gather '
+                f'{total - slowest:.3f} s)')
+        return scored
+
+    def _score_item(self, item: Tuple[int, Dict]) -> Dict[str, float]:
+        return self.candidate_metrics(item[1])
+
+    def make_record(self, candidate_id: int, subnet: Dict, origin: str,
+                    metrics: Dict[str, float]) -> Dict:
+        """The record of one scored candidate (see the class docstring)."""
         flops, params = self.estimator.estimate(subnet)
-        return dict(id=len(self.records), generation=self.generation,
+        return dict(id=candidate_id, generation=self.generation,
                     origin=origin, score=float(metrics[self.score_key]),
                     flops_M=round(flops / 1e6, 6),
                     params_M=round(params / 1e6, 6), subnet=dict(subnet))
+
+    def score(self, subnet: Dict, origin: str) -> Dict:
+        """Score one candidate in this process; its record (next id)."""
+        metrics = self.candidate_metrics(subnet)
+        if self.score_key not in metrics:
+            raise SearchError(f'score_key {self.score_key!r} is not among '
+                              f'the evaluator\'s metrics {sorted(metrics)}')
+        return self.make_record(len(self.records), subnet, origin, metrics)
 
     def log_generation(self) -> None:
         new = [r for r in self.records if r['generation'] == self.generation
@@ -274,12 +483,14 @@ class BaseSearchLoop(BaseLoop):
 
     def state_dict(self) -> Dict:
         version, internal, gauss = self.rng.getstate()
+        pending = (None if self.pending is None
+                   else [[s, o] for s, o in self.pending])
         return dict(loop=type(self).__name__, seed=self.seed,
                     generation=self.generation,
                     search_space=self.search_space,
                     num_candidates=self.num_candidates,
                     rng_state=[version, list(internal), gauss],
-                    records=self.records)
+                    records=self.records, pending=pending)
 
     def save_state(self) -> None:
         atomic_dump_json(self.state_dict(), self.state_path)
@@ -304,9 +515,16 @@ class BaseSearchLoop(BaseLoop):
         self.generation = state['generation']
         self.records = state['records']
         self._seen = {self.key(r['subnet']) for r in self.records}
+        pending = state.get('pending')
+        self.pending = (None if pending is None
+                        else [(dict(s), o) for s, o in pending])
+        where = (f'generation {self.generation}' if self.pending is None
+                 else f'generation {self.generation}, in generation '
+                 f'{self.generation + 1} ({len(self.pending)} candidates '
+                 'proposed)')
         self.runner.logger.info(
-            f'Resumed the search from {self.state_path}: generation '
-            f'{self.generation}, {len(self.records)} candidates evaluated')
+            f'Resumed the search from {self.state_path}: {where}, '
+            f'{len(self.records)} candidates evaluated')
 
     def write_results(self) -> None:
         work_dir = self.runner.work_dir
