@@ -30,10 +30,9 @@ import random
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from mmengine.dist import (all_gather_object, barrier, broadcast_object_list,
+from mmengine.dist import (all_gather_object, barrier,
                            get_dist_info, is_main_process)
 from mmengine.model import is_model_wrapper
-from mmengine.runner.base_loop import BaseLoop
 
 from gml.engine.search.candidate_scorer import CandidateScorer, cache_batches
 from gml.engine.search.executors import (BaseExecutor, ChunkError,
@@ -46,9 +45,9 @@ from gml.engine.search.search_report import (write_candidates_csv,
                                              write_plots, write_subnets)
 from gml.engine.search.whole_dataset import whole_dataset_loader
 from gml.utils.errors import ConfigError, UserError
-from gml.utils.fileio import atomic_dump_json
 
-STATE_FILE = 'search_state.json'
+from .generational_loop import GenerationalLoop
+
 PENDING_DIR = 'search_pending'
 JOBS_DIR = 'search_jobs'
 SCORE_MODES = ('candidates', 'data')
@@ -60,7 +59,7 @@ class SearchError(UserError, RuntimeError):
     be scored (the failed chunks, named); reported in one line."""
 
 
-class BaseSearchLoop(BaseLoop):
+class BaseSearchLoop(GenerationalLoop):
     """Generations of proposed subnets, scored and recorded.
 
     Subclasses (the evolution, random and Pareto searches) implement
@@ -114,6 +113,9 @@ class BaseSearchLoop(BaseLoop):
         resume: continue from ``work_dir/search_state.json`` (set by
             ``tools/search.py --resume``).
     """
+
+    resume_keys = ('loop', 'search_space', 'num_candidates', 'seed')
+    resume_error = SearchError
 
     def __init__(self,
                  runner,
@@ -204,23 +206,6 @@ class BaseSearchLoop(BaseLoop):
                 f'{get_dist_info()[1]}')
         return executor
 
-    # -- mmengine's train-loop interface (Runner.train reads these) --
-    @property
-    def max_epochs(self) -> int:
-        return self._max_epochs
-
-    @property
-    def max_iters(self) -> int:
-        return self._max_epochs
-
-    @property
-    def epoch(self) -> int:
-        return self.generation
-
-    @property
-    def iter(self) -> int:
-        return self.generation
-
     @staticmethod
     def _check_range(name, value) -> Tuple[float, float]:
         if value is None:
@@ -304,7 +289,7 @@ class BaseSearchLoop(BaseLoop):
         while self.generation < self._max_epochs:
             if self.pending is None:
                 # every rank must score the same candidates
-                self.pending = self._broadcast(self.propose())
+                self.pending = self.broadcast(self.propose())
                 if is_main_process():
                     self.pending_store.reset(self.generation)
                     self.save_state()  # the proposals, before any scoring
@@ -322,12 +307,6 @@ class BaseSearchLoop(BaseLoop):
             f'({best["flops_M"]:.3f} MFLOPs, {best["params_M"]:.4f} M '
             f'params), written to '
             f'{osp.join(self.runner.work_dir, "best_subnet.yaml")}')
-
-    @staticmethod
-    def _broadcast(obj):
-        data = [obj]
-        broadcast_object_list(data)
-        return data[0]
 
     def build_scorer(self) -> CandidateScorer:
         """The in-process scorer, and the dispatched jobs' context.
@@ -352,7 +331,7 @@ class BaseSearchLoop(BaseLoop):
         batches = (cache_batches(whole_dataset_loader(calib),
                                  self.calibrate_batches)
                    if is_main_process() else None)
-        self.calib_data = (self._broadcast(batches) if world_size > 1
+        self.calib_data = (self.broadcast(batches) if world_size > 1
                            else batches)
         scorer = CandidateScorer(self.model, self.calib_data,
                                  whole_dataset_loader(self.dataloader),
@@ -379,7 +358,7 @@ class BaseSearchLoop(BaseLoop):
         """
         first = len(self.records)
         items = [(first + i, dict(s)) for i, (s, _) in enumerate(proposals)]
-        metrics = self._broadcast(
+        metrics = self.broadcast(
             self.pending_store.load(self.generation, items)
             if is_main_process() else None)
         todo = [item for item in items if item[0] not in metrics]
@@ -477,43 +456,16 @@ class BaseSearchLoop(BaseLoop):
             f'{best["flops_M"]:.3f} MFLOPs), evaluated {len(self.records)}')
 
     # -- state --
-    @property
-    def state_path(self) -> str:
-        return osp.join(self.runner.work_dir, STATE_FILE)
-
     def state_dict(self) -> Dict:
-        version, internal, gauss = self.rng.getstate()
         pending = (None if self.pending is None
                    else [[s, o] for s, o in self.pending])
-        return dict(loop=type(self).__name__, seed=self.seed,
-                    generation=self.generation,
-                    search_space=self.search_space,
-                    num_candidates=self.num_candidates,
-                    rng_state=[version, list(internal), gauss],
-                    records=self.records, pending=pending)
+        return dict(super().state_dict(), search_space=self.search_space,
+                    num_candidates=self.num_candidates, pending=pending)
 
-    def save_state(self) -> None:
-        atomic_dump_json(self.state_dict(), self.state_path)
-
-    def load_state(self) -> None:
-        import json
-        if not osp.isfile(self.state_path):
-            self.runner.logger.warning(
-                f'--resume: no {self.state_path}; starting the search anew')
-            return
-        with open(self.state_path) as f:
-            state = json.load(f)
-        for key in ('loop', 'search_space', 'num_candidates', 'seed'):
-            mine = self.state_dict()[key]
-            if state.get(key) != mine:
-                raise SearchError(
-                    f'--resume: {self.state_path} was written with {key}='
-                    f'{state.get(key)!r}, this search has {mine!r}; use '
-                    'another --work-dir or the same config')
-        version, internal, gauss = state['rng_state']
-        self.rng.setstate((version, tuple(internal), gauss))
-        self.generation = state['generation']
-        self.records = state['records']
+    def load_state(self) -> Optional[Dict]:
+        state = super().load_state()
+        if state is None:
+            return None
         self._seen = {self.key(r['subnet']) for r in self.records}
         pending = state.get('pending')
         self.pending = (None if pending is None
@@ -525,6 +477,7 @@ class BaseSearchLoop(BaseLoop):
         self.runner.logger.info(
             f'Resumed the search from {self.state_path}: {where}, '
             f'{len(self.records)} candidates evaluated')
+        return state
 
     def write_results(self) -> None:
         work_dir = self.runner.work_dir

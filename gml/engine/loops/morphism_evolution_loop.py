@@ -26,9 +26,8 @@ import random
 from typing import Dict, List, Optional, Sequence
 
 import torch
-from mmengine.dist import (all_gather_object, barrier, broadcast_object_list,
-                           get_rank, get_world_size, is_main_process)
-from mmengine.runner.base_loop import BaseLoop
+from mmengine.dist import (all_gather_object, barrier, get_rank,
+                           get_world_size, is_main_process)
 
 from gml.engine.morphism.child_trainer import local_loader, train_epochs
 from gml.engine.morphism.evolution_report import (best_record, write_best,
@@ -43,11 +42,12 @@ from gml.utils.checkpoint import (check_state_dict_fits, load_checkpoint_file,
 from gml.utils.errors import ConfigError
 from gml.utils.fileio import atomic_dump_json
 
-STATE_FILE = 'evolution_state.json'
+from .generational_loop import GenerationalLoop
+
 
 
 @LOOPS.register_module()
-class MorphismEvolutionLoop(BaseLoop):
+class MorphismEvolutionLoop(GenerationalLoop):
     """Evolve genotypes whose children inherit their parents' weights.
 
     The config's ``model`` must be a ``gml.GenotypeClassifier``; its
@@ -89,6 +89,10 @@ class MorphismEvolutionLoop(BaseLoop):
 
     #: tools/search.py: this search starts without a supernet checkpoint
     search_without_checkpoint = True
+
+    state_file = 'evolution_state.json'
+    resume_keys = ('loop', 'seed', 'seed_genotype', 'init')
+    what = 'evolution'
 
     def __init__(self,
                  runner,
@@ -163,22 +167,10 @@ class MorphismEvolutionLoop(BaseLoop):
         self.records: List[Dict] = []
         self.rng = random.Random(self.seed)
 
-    # -- mmengine's train-loop interface --
+    # generation 0 is the seed model; then max_epochs evolved generations
     @property
-    def max_epochs(self) -> int:
+    def num_generations(self) -> int:
         return self._max_epochs + 1
-
-    @property
-    def max_iters(self) -> int:
-        return self.max_epochs
-
-    @property
-    def epoch(self) -> int:
-        return self.generation
-
-    @property
-    def iter(self) -> int:
-        return self.generation
 
     @property
     def models_dir(self) -> str:
@@ -352,7 +344,7 @@ class MorphismEvolutionLoop(BaseLoop):
         world, rank = get_world_size(), get_rank()
         while self.generation <= self._max_epochs:
             specs = self.propose() if is_main_process() else None
-            specs = _broadcast(specs)
+            specs = self.broadcast(specs)
             by_id = {r['id']: r for r in self.records}
             mine = [self.run_model(s, by_id) for i, s in enumerate(specs)
                     if i % world == rank]
@@ -362,7 +354,7 @@ class MorphismEvolutionLoop(BaseLoop):
             self.records += sorted(done, key=lambda r: r['id'])
             self.generation += 1
             # the generation's mutations drew from the rng of rank 0
-            self.rng.setstate(_broadcast(self.rng.getstate()))
+            self.sync_rng()
             if is_main_process():
                 self.save_state()
                 self.write_results()
@@ -386,43 +378,17 @@ class MorphismEvolutionLoop(BaseLoop):
             f'{best["fitness"]:.4f} ({best["name"]})')
 
     # -- state --
-    @property
-    def state_path(self) -> str:
-        return osp.join(self.runner.work_dir, STATE_FILE)
-
     def state_dict(self) -> Dict:
-        version, internal, gauss = self.rng.getstate()
-        return dict(loop=type(self).__name__, seed=self.seed,
-                    seed_genotype=self.seed_genotype.to_dict(),
-                    init=self.init, generation=self.generation,
-                    rng_state=[version, list(internal), gauss],
-                    records=self.records)
+        return dict(super().state_dict(),
+                    seed_genotype=self.seed_genotype.to_dict(), init=self.init)
 
-    def save_state(self) -> None:
-        atomic_dump_json(self.state_dict(), self.state_path)
-
-    def load_state(self) -> None:
-        if not osp.isfile(self.state_path):
-            self.runner.logger.warning(
-                f'--resume: no {self.state_path}; starting the evolution '
-                'anew')
-            return
-        with open(self.state_path) as f:
-            state = json.load(f)
-        mine = json.loads(json.dumps(self.state_dict()))
-        for key in ('loop', 'seed', 'seed_genotype', 'init'):
-            if state.get(key) != mine[key]:
-                raise ConfigError(
-                    f'--resume: {self.state_path} was written with {key}='
-                    f'{state.get(key)!r}, this run has {mine[key]!r}; use '
-                    'another --work-dir or the same config')
-        version, internal, gauss = state['rng_state']
-        self.rng.setstate((version, tuple(internal), gauss))
-        self.generation = state['generation']
-        self.records = state['records']
-        self.runner.logger.info(
-            f'Resumed the evolution from {self.state_path}: generation '
-            f'{self.generation}, {len(self.records)} models trained')
+    def load_state(self) -> Optional[Dict]:
+        state = super().load_state()
+        if state is not None:
+            self.runner.logger.info(
+                f'Resumed the evolution from {self.state_path}: generation '
+                f'{self.generation}, {len(self.records)} models trained')
+        return state
 
     def write_results(self) -> None:
         work_dir = self.runner.work_dir
@@ -430,8 +396,3 @@ class MorphismEvolutionLoop(BaseLoop):
         write_best(self.records, work_dir, self.score_key)
         write_plots(self.records, work_dir)
 
-
-def _broadcast(obj):
-    data = [obj]
-    broadcast_object_list(data)
-    return data[0]
