@@ -1,5 +1,5 @@
-# Random search at the evolution search's budget (8 x 16 candidates), for
-# comparison.
+# Random search at the evolution search's budget (4 x 12 = 48 candidates),
+# for comparison.
 _base_ = ['./spos_shufflenetv2_supernet_digits.py']
 
 train_cfg = dict(
@@ -7,10 +7,10 @@ train_cfg = dict(
     type='gml.RandomSearchLoop',
     # scored on val_dataloader with val_evaluator (override: dataloader=,
     # evaluator=)
-    max_epochs=8,
-    num_candidates=16,
-    top_k=5,
+    max_epochs=4,
+    num_candidates=12,
+    top_k=4,
     score_key='accuracy/top1',
-    flops_range=(None, 0.83),
-    input_shape=(3, 8, 8),
-    calibrate_batches=8)
+    flops_range=(None, 1.45),
+    input_shape=(3, 16, 16),
+    calibrate_batches=4)
