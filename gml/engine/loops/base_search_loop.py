@@ -71,7 +71,9 @@ class BaseSearchLoop(BaseLoop):
                  seed: Optional[int] = None,
                  max_trials: int = 1000,
                  resume: bool = False):
-        if dataloader is None:
+        # mmengine builds a train loop with dataloader=the train dataloader
+        # unless train_cfg names one: a search scores on validation data
+        if dataloader is None or dataloader is runner._train_dataloader:
             dataloader = runner.cfg.get('val_dataloader')
         if evaluator is None:
             evaluator = runner.cfg.get('val_evaluator')
