@@ -58,7 +58,7 @@ def main():
     p.add_argument('--budget', type=int, nargs=2, metavar=('GENERATIONS',
                                                            'CANDIDATES'),
                    help='override the configs\' max_epochs/num_candidates '
-                   '(evolution: 5/12 of the candidates mutants, 5/12 '
+                   '(evolution: 1/2 of the candidates mutants, 1/3 '
                    'crossovers)')
     p.add_argument('--jobs', type=int, default=2,
                    help='searches/retrainings run at once')
@@ -72,8 +72,8 @@ def main():
         for k in CONFIGS:
             budget[k] = [f'train_cfg.max_epochs={gens}',
                          f'train_cfg.num_candidates={cands}']
-        budget['evolution'] += [f'train_cfg.num_mutation={cands * 5 // 12}',
-                                f'train_cfg.num_crossover={cands * 5 // 12}']
+        budget['evolution'] += [f'train_cfg.num_mutation={cands // 2}',
+                                f'train_cfg.num_crossover={cands // 3}']
     jobs = [(kind, seed) for seed in args.seeds for kind in CONFIGS]
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(lambda j: search(*j, args, budget), jobs))
