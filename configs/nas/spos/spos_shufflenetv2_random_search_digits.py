@@ -1,25 +1,15 @@
-# Random search at the evolution search's budget (8 x 12 = 96 candidates),
-# for comparison.
-_base_ = ['./spos_shufflenetv2_supernet_digits.py']
-
-score_dataloader = dict(
-    batch_size=360,
-    num_workers=0,
-    dataset=dict(type='gml.ClutteredDigitsDataset', split='val', copies=4,
-                 canvas_size=16, num_clutter=2, clutter_size=3, seed=0,
-                 pipeline=[dict(type='mmpretrain.PackInputs')]),
-    sampler=dict(type='DefaultSampler', shuffle=False))
+# Random search at the evolution search's budget and scoring data
+# (max_epochs x num_candidates = 8 x 12 = 96 candidates), for comparison.
+_base_ = ['./spos_shufflenetv2_evolution_search_digits.py']
 
 train_cfg = dict(
     _delete_=True,
     type='gml.RandomSearchLoop',
-    # scored with val_evaluator on four placements of every val digit
-    # (1,440 images: finer and steadier scores than the 360 of val)
-    dataloader=score_dataloader,
-    max_epochs=8,
-    num_candidates=12,
-    top_k=4,
-    score_key='accuracy/top1',
-    flops_range=(None, 1.45),
-    input_shape=(3, 16, 16),
-    calibrate_batches=4)
+    dataloader={{_base_.score_dataloader}},
+    max_epochs={{_base_.train_cfg.max_epochs}},
+    num_candidates={{_base_.train_cfg.num_candidates}},
+    top_k={{_base_.train_cfg.top_k}},
+    score_key={{_base_.train_cfg.score_key}},
+    flops_range={{_base_.train_cfg.flops_range}},
+    input_shape={{_base_.train_cfg.input_shape}},
+    calibrate_batches={{_base_.train_cfg.calibrate_batches}})
