@@ -7,7 +7,8 @@ between supernet scores and standalone (retrained) accuracies.
 ``--num`` subnets are picked with a fixed seed to span the FLOPs range
 (2,000 uniform samples sorted by FLOPs, taken at evenly spaced ranks).
 Each is scored with the supernet's weights as the search scores it (BN
-re-estimated on the search config's calibration batches, top-1 on val) and
+re-estimated on the search config's calibration batches, top-1 on the
+search's scoring data: 1,440 val placements) and
 trained alone with the retraining recipe (``tools/train.py`` on the subnet
 config, then ``tools/test.py``: test top-1). Prints both per subnet, the
 correlations, and the mean and spread of the standalone accuracies.
@@ -76,7 +77,8 @@ def supernet_scores(checkpoint, num, seed):
     calib = cache_batches(
         Runner.build_dataloader(cfg.train_dataloader, seed=seed),
         cfg.train_cfg.calibrate_batches)
-    val = Runner.build_dataloader(cfg.val_dataloader, seed=seed)
+    val = Runner.build_dataloader(
+        cfg.train_cfg.get('dataloader') or cfg.val_dataloader, seed=seed)
     evaluator = Runner.build_evaluator(None, cfg.val_evaluator)
     rows = []
     for subnet in pick_subnets(model.mutator, estimator, num, seed):
