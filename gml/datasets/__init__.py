@@ -1,3 +1,4 @@
+from .cluttered_digits import ClutteredDigitsDataset
 from .digits import DigitsDataset
 
-__all__ = ['DigitsDataset']
+__all__ = ['ClutteredDigitsDataset', 'DigitsDataset']

@@ -49,19 +49,31 @@ class DigitsDataset(BaseDataset):
         kwargs.setdefault('test_mode', split != 'train')
         super().__init__(ann_file='', **kwargs)
 
-    def load_data_list(self) -> List[dict]:
+    def read_split(self):
+        """The split's images as ink counts (float32, 0..16, N x 8 x 8)
+        and labels (int64, N)."""
         if not osp.isfile(self.data_file):
             raise FileNotFoundError(
-                f'DigitsDataset: data file {self.data_file} does not exist')
+                f'{type(self).__name__}: data file {self.data_file} does '
+                'not exist')
         with np.load(self.data_file) as data:
             missing = {'images', 'labels', self.split} - set(data.files)
             if missing:
-                raise KeyError(f'DigitsDataset: {self.data_file} lacks the '
-                               f'keys {sorted(missing)}')
+                raise KeyError(f'{type(self).__name__}: {self.data_file} '
+                               f'lacks the keys {sorted(missing)}')
             index = data[self.split]
-            images = data['images'][index]
+            images = data['images'][index].astype(np.float32)
             labels = data['labels'][index]
-        images = (images.astype(np.float32) * (255.0 / 16.0)).round()
+        return images, labels
+
+    def load_data_list(self) -> List[dict]:
+        images, labels = self.read_split()
+        return self.to_data_list(images, labels)
+
+    def to_data_list(self, images: np.ndarray,
+                     labels: np.ndarray) -> List[dict]:
+        """Ink counts (0..16, N x H x W) to mmpretrain samples (uint8)."""
+        images = (images * (255.0 / 16.0)).round()
         images = images.astype(np.uint8)[..., None]
         if self.channels == 3:
             images = np.repeat(images, 3, axis=-1)

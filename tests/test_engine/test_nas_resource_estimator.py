@@ -1,4 +1,7 @@
+import copy
 import random
+
+import pytest
 
 from gml.engine.search import (SubnetResourceEstimator, count_flops,
                                count_params)
@@ -14,15 +17,18 @@ MODEL = dict(type='mmcls.ImageClassifier',
                        in_channels=32))
 
 
-def test_lookup_table_matches_mmengine_analysis_on_fixed_subnets():
-    spos = MODELS.build(dict(type='gml.SPOS', model=MODEL))
+@pytest.mark.parametrize('share', [False, True])
+def test_lookup_table_matches_mmengine_analysis_on_fixed_subnets(share):
+    model = copy.deepcopy(MODEL)
+    model['backbone']['share_projections'] = share
+    spos = MODELS.build(dict(type='gml.SPOS', model=model))
     before = spos.mutator.current_choices
     est = SubnetResourceEstimator(spos.architecture, spos.mutator, (3, 8, 8))
     assert spos.mutator.current_choices == before  # left as it was
     seen = set()
     for seed in range(2):
         subnet = spos.mutator.sample_choices(random.Random(seed))
-        fixed = MODELS.build(dict(type='gml.SPOS', model=MODEL,
+        fixed = MODELS.build(dict(type='gml.SPOS', model=model,
                                   mutable_cfg=subnet)).architecture
         flops, params = est.estimate(subnet)
         assert flops == count_flops(fixed, (3, 8, 8))

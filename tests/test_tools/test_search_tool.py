@@ -55,7 +55,7 @@ def read_csv(path):
 @pytest.mark.slow
 def test_evolution_search_limits_no_duplicates_resume(
         repo_root, supernet_ckpt, tmp_path):
-    limit = 0.80  # MFLOPs: the space spans 0.68-0.98, this excludes ~80 %
+    limit = 1.33  # MFLOPs: the space spans 1.21-1.60, this excludes ~75 %
     opts = SMALL + [f'train_cfg.flops_range=[None,{limit}]']
     full = tmp_path / 'full'
     r = run(search_cmd(repo_root, supernet_ckpt, full, '--cfg-options',
@@ -65,7 +65,7 @@ def test_evolution_search_limits_no_duplicates_resume(
     assert len(rows) == 16
     assert all(float(row['flops_M']) <= limit for row in rows)
     layer_cols = [k for k in rows[0] if k.startswith('backbone.')]
-    assert len(layer_cols) == 20
+    assert len(layer_cols) == 5
     keys = [tuple(row[k] for k in layer_cols) for row in rows]
     assert len(set(keys)) == len(keys)  # never a duplicate
     assert {row['origin'] for row in rows} >= {'random', 'mutation',

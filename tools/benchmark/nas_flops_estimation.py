@@ -2,7 +2,7 @@
 
     python tools/benchmark/nas_flops_estimation.py
 
-For the digits space (8x8) and the ImageNet space (224x224): time to build
+For the digits space (16x16 cluttered) and the ImageNet space (224x224): time to build
 the per-block lookup table (mmengine.analysis, once per search), time per
 candidate with the table, and time of a full mmengine.analysis count of
 the fixed subnet (what the table replaces); checks both agree.
@@ -17,7 +17,7 @@ import torch
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 SPACES = {
-    'digits 3x8x8': ('spos_shufflenetv2_supernet_digits.py', (3, 8, 8)),
+    'digits 3x16x16': ('spos_shufflenetv2_supernet_digits.py', (3, 16, 16)),
     'ImageNet 3x224x224': ('spos_shufflenetv2_supernet_8xb128_in1k.py',
                            (3, 224, 224)),
 }

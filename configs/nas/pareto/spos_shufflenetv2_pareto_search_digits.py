@@ -32,5 +32,5 @@ train_cfg = dict(
                                n_estimators=100)),
         pool_factor=4),
     score_key='accuracy/top1',
-    input_shape=(3, 8, 8),
+    input_shape=(3, 16, 16),  # the cluttered-digits canvas
     calibrate_batches=8)

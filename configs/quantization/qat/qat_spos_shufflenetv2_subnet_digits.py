@@ -13,7 +13,7 @@ algorithm = dict(
     type='gml.QAT',
     model={{_base_.algorithm}},  # the fixed subnet: keys fit its checkpoint
     float_checkpoint=None,
-    input_shape=(3, 8, 8),
+    input_shape=(3, 16, 16),  # the cluttered-digits canvas
     quantizer=dict(type='gml.Int8Quantizer'),
     freeze_observer_epoch=3,
     freeze_bn_epoch=2,

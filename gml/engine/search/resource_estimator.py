@@ -80,7 +80,8 @@ class SubnetResourceEstimator:
             for choice in space[name]:
                 n = count_params(mutable.candidate_op(choice))
                 self.params_table.setdefault(name, {})[choice] = n
-                mutable_params += n
+            # once per block: its candidates may share modules
+            mutable_params += count_params(mutable)
         self.fixed_params = count_params(supernet) - mutable_params
 
     def estimate(self, subnet: Dict[str, str]) -> Tuple[int, int]:

@@ -118,6 +118,20 @@ def build_choice(choice: str, in_channels: int, out_channels: int,
     return ShuffleBlock(kernel_size=kernel, **common)
 
 
+def _share_projections(ops: Dict[str, nn.Module]) -> None:
+    """Make the candidates of one block use the first one's 1x1 projections
+    (same module objects: one set of weights, trained by every path)."""
+    ref = next(iter(ops.values()))
+    first_pw = None
+    for op in ops.values():
+        if not op.split:
+            op.branch1 = ref.branch1
+        op.branch2[-1] = ref.branch2[-1]  # mid -> mid 1x1 in every choice
+        if isinstance(op, ShuffleBlock):
+            first_pw = first_pw or op.branch2[0]
+            op.branch2[0] = first_pw  # in -> mid 1x1 of the kxk units
+
+
 @MODELS.register_module()
 class ShuffleNetV2_OneShot(BaseModule):
     """The SPOS supernet backbone.
@@ -142,6 +156,16 @@ class ShuffleNetV2_OneShot(BaseModule):
             transform branch at zero, so each block begins close to a
             shuffle of its input; steadies short supernet trainings where
             every step runs a different path.
+        share_projections: the candidates of a block share their 1x1
+            projections (the shortcut branch, the output 1x1 conv, and for
+            the 3x3/5x5/7x7 units the input 1x1 conv); they keep their own
+            depthwise convs. SPOS (False) gives every candidate its own
+            projections, so channel ``k`` means something else after each
+            candidate and the next block sees a different mix every step:
+            a supernet then needs ImageNet-length training to co-adapt.
+            Shared projections keep channels aligned across candidates,
+            which lets a supernet learn in a few hundred steps (the digits
+            configs). A fixed subnet keeps exactly its own ops either way.
     """
 
     def __init__(self,
@@ -157,6 +181,7 @@ class ShuffleNetV2_OneShot(BaseModule):
                  act_cfg: Dict = dict(type='ReLU'),
                  choices: Sequence[str] = CHOICES,
                  zero_init_branch: bool = False,
+                 share_projections: bool = False,
                  init_cfg: Optional[Dict] = None):
         super().__init__(init_cfg)
         for i in out_indices:
@@ -180,10 +205,12 @@ class ShuffleNetV2_OneShot(BaseModule):
             stage = nn.ModuleList()
             for j in range(num_blocks):
                 stride = first_stride if j == 0 else 1
-                stage.append(OneShotMutableOP({
-                    c: build_choice(c, in_channels, out_channels, stride,
-                                    norm_cfg, act_cfg)
-                    for c in choices}))
+                ops = {c: build_choice(c, in_channels, out_channels, stride,
+                                       norm_cfg, act_cfg)
+                       for c in choices}
+                if share_projections:
+                    _share_projections(ops)
+                stage.append(OneShotMutableOP(ops))
                 in_channels = out_channels
             self.layers.append(stage)
         self.layers.append(ConvModule(in_channels, last_channels, 1,

@@ -44,3 +44,28 @@ def test_bad_arguments_are_named():
         ShuffleNetV2_OneShot(out_indices=(5, ))
     with pytest.raises(ValueError, match='strides needs 4 values'):
         ShuffleNetV2_OneShot(strides=(1, 2))
+
+
+def test_shared_projections_are_one_module_and_a_subnet_keeps_its_ops():
+    from gml.models.mutables import OneShotMutableOP
+    kwargs = dict(widen_factor=0.125, stem_channels=8, stem_stride=1,
+                  stage_blocks=(1, 1, 1, 1), strides=(1, 2, 2, 1),
+                  last_channels=32)
+    own = ShuffleNetV2_OneShot(**kwargs)
+    shared = ShuffleNetV2_OneShot(share_projections=True, **kwargs)
+    assert (sum(p.numel() for p in shared.parameters())
+            < sum(p.numel() for p in own.parameters()))
+    blocks = [m for m in shared.modules() if isinstance(m, OneShotMutableOP)]
+    for block in blocks:
+        ops = [block._candidates[c] for c in block.choices]
+        assert all(op.branch2[-1] is ops[0].branch2[-1] for op in ops)
+        if not ops[0].split:
+            assert all(op.branch1 is ops[0].branch1 for op in ops)
+        kxk = ops[:3]  # 3x3, 5x5, 7x7: one input 1x1 conv
+        assert all(op.branch2[0] is kxk[0].branch2[0] for op in kxk)
+        # the depthwise convs stay each candidate's own
+        assert kxk[0].branch2[1] is not kxk[1].branch2[1]
+    x = torch.randn(2, 3, 8, 8)
+    block = blocks[1]
+    block.fix_chosen('shuffle_7x7')  # the shared modules survive the fix
+    assert shared(x)[0].shape == own(x)[0].shape
