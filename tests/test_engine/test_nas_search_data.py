@@ -1,6 +1,6 @@
 """A search scores its candidates on validation data, never on the
 training split mmengine hands every train loop by default."""
-from gml.utils.cli import build_cli_runner
+from gml.engine.runner import build_runner
 from gml.utils.config import load_config
 
 CONFIG = 'configs/nas/spos/spos_shufflenetv2_random_search_digits.py'
@@ -11,7 +11,7 @@ def build_loop(repo_root, tmp_path, own_dataloader=True):
     cfg.work_dir = str(tmp_path)
     if not own_dataloader:
         cfg.train_cfg.pop('dataloader')
-    runner = build_cli_runner(cfg)
+    runner = build_runner(cfg)
     return runner.build_train_loop(runner._train_loop)
 
 
