@@ -45,7 +45,7 @@ def _inputs(tmp):
         'bad_key.yaml': f'{BLOCK}:\n  choice: shuffle_3x3\n',
         'bad_choice.yaml': ''.join(
             f'backbone.layers.{s}.{b}:\n  chosen: shuffle_9x9\n'
-            for s, n in enumerate((4, 4, 8, 4)) for b in range(n)),
+            for s, n in enumerate((1, 1, 2, 1)) for b in range(n)),  # the digits space
         'bad_block.yaml': 'backbone.layerz.0.0:\n  chosen: shuffle_3x3\n',
         'random.pth': 'not a checkpoint at all',
         'empty.pth': '',
