@@ -373,12 +373,10 @@ class ParetoSearchLoop(BaseSearchLoop):
             ).hexdigest())
         return state
 
-    def load_state(self) -> None:
-        super().load_state()
-        if not osp.isfile(self.state_path):
-            return
-        with open(self.state_path) as f:
-            state = json.load(f)
+    def load_state(self) -> Optional[Dict]:
+        state = super().load_state()  # the file, read once
+        if state is None:
+            return None
         mine = self.state_dict()
         for key in ('objectives', 'latency_table'):
             if state.get(key) != mine[key]:
@@ -391,6 +389,7 @@ class ParetoSearchLoop(BaseSearchLoop):
         self.predictor_log = state['predictor_log']
         self._pending = state['pending_predictions']
         self._screened = state['screened']
+        return state
 
     # -- results --
     @property
