@@ -11,6 +11,7 @@ Imports stay light (no torch, no mmengine) until a config is loaded, so the
 commonest mistakes fail in a fraction of a second.
 """
 import argparse
+import gc
 import os
 import os.path as osp
 import shutil
@@ -126,6 +127,7 @@ class ToolSession:
         self.prog = prog
         self.cfg = None
         self.runner = None
+        self._started = False
         self._guard: Optional[_WorkDirGuard] = None
 
     def __enter__(self) -> 'ToolSession':
@@ -133,6 +135,7 @@ class ToolSession:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
+        self._release_runner()
         _leave_process_group(barrier=exc is None)
         if exc is None or not isinstance(exc, Exception):
             return False
@@ -146,7 +149,18 @@ class ToolSession:
 
     @property
     def started(self) -> bool:
-        return bool(getattr(self.runner, 'started', False))
+        return self._started or bool(getattr(self.runner, 'started', False))
+
+    def _release_runner(self) -> None:
+        """Free the Runner's model before the process group is destroyed:
+        a DDP wrapper's reducer holds the group, and a group still held
+        keeps gloo's worker threads running into interpreter shutdown."""
+        if self.runner is None:
+            return
+        self._started = self.started
+        self.runner.model = None  # a caller's reference keeps no DDP alive
+        self.runner = None
+        gc.collect()  # the Runner, its loops and hooks form cycles
 
     def load_config(self):
         """The config with ``--cfg-options`` and ``--work-dir`` applied."""

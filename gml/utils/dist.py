@@ -44,6 +44,12 @@ def init_dist(launcher: str, timeout_s: int = 1800) -> str:
         raise ValueError(f'unknown launcher {launcher!r}; expected one of '
                          'none, pytorch, slurm, mpi')
     import datetime
+
+    # torch.distributed.nn.functional binds ``group=group.WORLD`` as default
+    # arguments when first imported; DDP imports it lazily, so imported after
+    # the group exists it would hold the default group forever, and
+    # destroy_dist could no longer free it (see there).
+    import torch.distributed.nn  # noqa: F401
     backend = 'nccl' if torch.cuda.is_available() else 'gloo'
     if backend == 'nccl':
         torch.cuda.set_device(
@@ -68,7 +74,10 @@ def destroy_dist(barrier: bool = True) -> None:
     the GIL, Python ends the thread with ``pthread_exit``, the unwinding
     crosses gloo's noexcept work destructor, and the process aborts with
     "terminate called without an active exception". Destroying the group
-    joins those threads while the interpreter is still alive.
+    joins those threads while the interpreter is still alive -- provided
+    nothing else holds the group: drop the DDP-wrapped model first (its
+    reducer holds it; ``ToolSession`` does), and :func:`init_dist` keeps
+    ``torch.distributed.nn`` from capturing it.
 
     Args:
         barrier: wait for every rank first (skip it when leaving on an
