@@ -77,6 +77,9 @@ class ParetoSearchLoop(BaseSearchLoop):
             config}, pool_factor=4, min_records=num_candidates)``.
         (other arguments: see :class:`BaseSearchLoop`)
     """
+    # another latency table or other objectives: the saved candidates'
+    # values would not be comparable with the new ones
+    resume_keys = BaseSearchLoop.resume_keys + ('objectives', 'latency_table')
 
     def __init__(self, runner, dataloader=None, evaluator=None,
                  objectives: Mapping[str, str] = dict(score='max',
@@ -374,18 +377,9 @@ class ParetoSearchLoop(BaseSearchLoop):
         return state
 
     def load_state(self) -> Optional[Dict]:
-        state = super().load_state()  # the file, read once
+        state = super().load_state()  # checks resume_keys too
         if state is None:
             return None
-        mine = self.state_dict()
-        for key in ('objectives', 'latency_table'):
-            if state.get(key) != mine[key]:
-                raise SearchError(
-                    f'--resume: {self.state_path} was written with another '
-                    f'{key} ({state.get(key)!r}, now {mine[key]!r}); the '
-                    'candidates\' values would not be comparable. Use '
-                    'another --work-dir, or the same config and '
-                    'latency table')
         self.predictor_log = state['predictor_log']
         self._pending = state['pending_predictions']
         self._screened = state['screened']
