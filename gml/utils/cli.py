@@ -127,7 +127,6 @@ class ToolSession:
         self.prog = prog
         self.cfg = None
         self.runner = None
-        self._started = False
         self._guard: Optional[_WorkDirGuard] = None
 
     def __enter__(self) -> 'ToolSession':
@@ -135,6 +134,7 @@ class ToolSession:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
+        started = self.started
         self._release_runner()
         _leave_process_group(barrier=exc is None)
         if exc is None or not isinstance(exc, Exception):
@@ -143,13 +143,13 @@ class ToolSession:
         error = explain_build_error(exc, self.cfg)
         if error is None:
             return False  # internal: the traceback is the report
-        if self._guard is not None and not self.started:
+        if self._guard is not None and not started:
             self._guard.rollback()
         fail(one_line(error), self.prog)
 
     @property
     def started(self) -> bool:
-        return self._started or bool(getattr(self.runner, 'started', False))
+        return bool(getattr(self.runner, 'started', False))
 
     def _release_runner(self) -> None:
         """Free the Runner's model before the process group is destroyed:
@@ -157,7 +157,6 @@ class ToolSession:
         keeps gloo's worker threads running into interpreter shutdown."""
         if self.runner is None:
             return
-        self._started = self.started
         self.runner.model = None  # a caller's reference keeps no DDP alive
         self.runner = None
         gc.collect()  # the Runner, its loops and hooks form cycles
