@@ -8,6 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from gml.engine.loops.base_search_loop import SearchError
 from gml.engine.runner import build_runner
 from gml.structures import load_subnet
 from gml.utils.cfg_options import ConfigError
@@ -153,6 +154,23 @@ def test_screening_keeps_the_budget_and_resume_is_exact(lut, tmp_path):
 def test_bad_config_is_one_clear_error(tmp_path, bad, match):
     with pytest.raises(ConfigError, match=match):
         run_search(tmp_path, **bad)
+
+
+def test_no_new_subnet_within_the_limits_is_one_clear_error(lut, tmp_path):
+    # generation 1: nothing at all within the limits
+    with pytest.raises(SearchError, match=r'generation 1: no new subnet '
+                       r'within flops_range=\(-inf, 0\.1\) MFLOPs, '
+                       r'params_range=\(-inf, inf\) M, latency_range='):
+        run_search(tmp_path / 'none', flops_range=[None, 0.1],
+                   latency=dict(lut_file=lut))
+    # 4 of the 256 subnets are under 0.229 MFLOPs: generation 1 takes them,
+    # generation 2 breeds (then samples) nothing new
+    with pytest.raises(SearchError, match=r'generation 2: no new subnet '
+                       r'within flops_range=\(-inf, 0\.229\) MFLOPs, '
+                       r'params_range=\(-inf, inf\) M found in 1000 trials '
+                       r'\(evaluated so far: 4 of 256\)'):
+        run_search(tmp_path / 'few', flops_range=[None, 0.229],
+                   objectives=dict(score='max', flops_M='min'))
 
 
 def test_outputs_written_where_documented(lut, tmp_path):

@@ -67,7 +67,8 @@ class BaseSearchLoop(GenerationalLoop):
 
     - ``propose() -> [(subnet, origin), ...]``: this generation's new
       candidates, drawn with ``self.rng`` (helpers: ``sample_random``,
-      ``fill_random``, ``is_new_and_valid``, ``top``).
+      ``fill_random``, ``is_new_and_valid``, ``top``; extend ``limits``
+      with a subclass's own limits, as errors name them).
     - ``make_record(candidate_id, subnet, origin, metrics) -> record``: a
       candidate's record from its metrics (``id``, ``generation``,
       ``origin``, ``score``, ``flops_M``, ``params_M``, ``subnet``). Runs in
@@ -250,9 +251,18 @@ class BaseSearchLoop(GenerationalLoop):
                 return subnet
         return None
 
-    def fill_random(self, proposals: List[Tuple[Dict, str]]) -> None:
+    def limits(self) -> str:
+        """The candidates' limits, as errors name them."""
+        return (f'flops_range={self.flops_range} MFLOPs, params_range='
+                f'{self.params_range} M')
+
+    def fill_random(self, proposals: List[Tuple[Dict, str]],
+                    size: Optional[int] = None) -> None:
+        """Add random new subnets until there are ``size`` proposals
+        (default ``num_candidates``); an error if there are none."""
+        size = size or self.num_candidates
         keys = {self.key(s) for s, _ in proposals}
-        while len(proposals) < self.num_candidates:
+        while len(proposals) < size:
             subnet = self.sample_random(keys)
             if subnet is None:
                 break
@@ -260,10 +270,10 @@ class BaseSearchLoop(GenerationalLoop):
             keys.add(self.key(subnet))
         if not proposals:
             raise SearchError(
-                f'no new subnet within flops_range={self.flops_range} MFLOPs '
-                f'and params_range={self.params_range} M found in '
-                f'{self.max_trials} trials (evaluated so far: '
-                f'{len(self.records)} of {self.mutator.num_subnets})')
+                f'generation {self.generation + 1}: no new subnet within '
+                f'{self.limits()} found in {self.max_trials} trials '
+                f'(evaluated so far: {len(self.records)} of '
+                f'{self.mutator.num_subnets})')
 
     @property
     def top(self) -> List[Dict]:

@@ -21,7 +21,7 @@ from gml.engine.search.search_report import (CSV_FIELDS,
 from gml.registry import LOOPS
 from gml.utils.errors import ConfigError
 
-from .base_search_loop import BaseSearchLoop, SearchError
+from .base_search_loop import BaseSearchLoop
 from .evolution_search_loop import EvolutionSearchLoop
 
 #: objectives a record carries (``score`` is the supernet's validation)
@@ -206,6 +206,11 @@ class ParetoSearchLoop(BaseSearchLoop):
         return table
 
     # -- records --
+    def limits(self) -> str:
+        if self.latency_table is None:
+            return super().limits()
+        return f'{super().limits()}, latency_range={self.latency_range} ms'
+
     def is_new_and_valid(self, subnet: Dict, batch_keys: set) -> bool:
         if not super().is_new_and_valid(subnet, batch_keys):
             return False
@@ -287,19 +292,7 @@ class ParetoSearchLoop(BaseSearchLoop):
             if self.is_new_and_valid(child, keys):
                 pool.append((child, origin))
                 keys.add(self.key(child))
-        while len(pool) < size:
-            child = self.sample_random(keys)
-            if child is None:
-                break
-            pool.append((child, 'random'))
-            keys.add(self.key(child))
-        if not pool:
-            raise SearchError(
-                f'generation {self.generation}: no new subnet within the '
-                f'limits (flops_range={self.flops_range}, params_range='
-                f'{self.params_range}, latency_range={self.latency_range}) '
-                f'in {self.max_trials} trials; evaluated so far: '
-                f'{len(self.records)} of {self.mutator.num_subnets}')
+        self.fill_random(pool, size)
         return pool
 
     # the SPOS evolution's operators (they read rng, mutate_prob and
