@@ -32,6 +32,8 @@ setup(
     extras_require={
         'tests': read_requirements('tests.txt'),
         'optional': read_requirements('optional.txt'),
+        # mmdet's models also need full mmcv (compiled ops): tools/install.sh --detection
+        'detection': read_requirements('detection.txt'),
     },
     entry_points={
         'console_scripts': [

@@ -30,14 +30,33 @@ def slurm_available():
     return True, ''
 
 
+def detection_unavailable():
+    """Why tests marked `detection` cannot run, or None.
+
+    Only a core install (tools/install.sh without --detection) skips them:
+    where the detection stamp exists, a missing mmdet/mmcv._ext is a broken
+    install and the tests must fail, not skip.
+    """
+    from gml.utils.scopes import missing_detection_stack
+    missing = missing_detection_stack()
+    if missing is None or os.path.exists(
+            os.path.join(sys.prefix, '.gml-stamp-detection')):
+        return None
+    return f'core install without detection ({missing}); ' \
+        'make install-detection adds it'
+
+
 def pytest_collection_modifyitems(config, items):
-    ok, reason = slurm_available()
-    if ok:
-        return
-    skip = pytest.mark.skip(reason=reason)
-    for item in items:
-        if 'slurm' in item.keywords:
-            item.add_marker(skip)
+    slurm_ok, slurm_reason = slurm_available()
+    reasons = {'slurm': None if slurm_ok else slurm_reason,
+               'detection': detection_unavailable()}
+    for marker, reason in reasons.items():
+        if reason is None:
+            continue
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope='session')

@@ -44,6 +44,7 @@ def test_legacy_and_new_scopes_give_same_class():
         'mmpretrain.PackInputs')
 
 
+@pytest.mark.detection
 def test_mmdet_scope_builds_detector_parts():
     from mmdet.models.necks import YOLOV3Neck
     neck = MODELS.build(dict(type='mmdet.YOLOV3Neck', num_scales=3,
@@ -52,6 +53,7 @@ def test_mmdet_scope_builds_detector_parts():
     assert type(neck) is YOLOV3Neck
 
 
+@pytest.mark.detection
 def test_unscoped_mmdet_type_builds_children_in_mmdet():
     """`YOLOV3` only exists in mmdet; its `MobileNetV2` must be mmdet's."""
     from mmdet.models.backbones import MobileNetV2 as DetMobileNetV2

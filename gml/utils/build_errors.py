@@ -141,6 +141,11 @@ def _unknown_type(obj_type, registry, node, finder) -> ConfigError:
     close = difflib.get_close_matches(
         str(obj_type).split('.')[-1], names, n=3, cutoff=0.6)
     hint = f'; did you mean {_quoted(close)}?' if close else ''
+    from .scopes import missing_detection_stack
+    missing = missing_detection_stack()
+    if missing is not None and not close:
+        hint = (f'; mmdet was not searched: {missing} (`make '
+                'install-detection` installs the detection stack)')
     kind = getattr(registry, 'name', 'registry')
     return ConfigError(_join(
         where or 'type', f'{obj_type!r} is not a registered {kind} type '
@@ -234,7 +239,7 @@ def _key_named_by(error, node) -> Optional[str]:
 
 def _registered_names(registry) -> Tuple[List[str], List[str]]:
     """Every name ``registry`` and its zoos can build, and their scopes."""
-    from .scopes import ZOO_SCOPES
+    from .scopes import ZOO_SCOPES, missing_detection_stack
     names, scopes, reg = set(), [], registry
     while reg is not None:
         names.update(reg.module_dict)
@@ -243,7 +248,7 @@ def _registered_names(registry) -> Tuple[List[str], List[str]]:
     root = registry._get_root_registry() if registry is not None else None
     for zoo in ZOO_SCOPES:
         child = root._children.get(zoo) if root is not None else None
-        if child is None:
+        if child is None or (zoo == 'mmdet' and missing_detection_stack()):
             continue
         child.import_from_location()
         names.update(child.module_dict)

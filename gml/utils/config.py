@@ -256,6 +256,21 @@ def _merge(cfg, path: str, options: Dict[str, Any]) -> None:
                               f'does not fit the config: {e}') from None
 
 
+def _text_of(path: str) -> str:
+    try:
+        with open(path, encoding='utf-8') as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return ''  # _read names what is wrong with the file
+
+
+def _require_zoos(path: str, text: str, require_detection) -> None:
+    """A config inheriting mmdet's configs (``mmdet::``, here or in a base)
+    needs the detection stack; say so before mmengine trips on it."""
+    if 'mmdet::' in text:
+        require_detection(f"{path} (its _base_ inherits 'mmdet::' configs)")
+
+
 def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None):
     """Read ``path``, apply overrides, and make it buildable by gml.
 
@@ -263,7 +278,10 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None):
         ConfigError: the file is missing or unreadable, or an override does
             not fit the config; the message names the file or the key.
     """
+    from .scopes import require_detection
+    _require_zoos(path, _text_of(path), require_detection)
     cfg = _read(path)
+    _require_zoos(path, getattr(cfg, 'text', ''), require_detection)
     _merge(cfg, path, cfg_options or {})
     if cfg_options and cfg.get('custom_imports'):
         # mmengine imports them when reading the file; an override may add

@@ -13,14 +13,41 @@ so their children resolve in that zoo too.
 """
 import copy
 from importlib import import_module
+from importlib.util import find_spec
 from typing import Any, Optional
 
 from mmengine.registry import Registry
+
+from .errors import ConfigError
 
 #: scopes written in old configs, and the scope that replaced them.
 LEGACY_SCOPES = {'mmcls': 'mmpretrain'}
 #: model zoos searched, in order, for a type that gml and mmengine lack.
 ZOO_SCOPES = ('mmpretrain', 'mmdet')
+
+
+def missing_detection_stack() -> Optional[str]:
+    """What of the detection stack this install lacks, or None.
+
+    The core install has mmcv-lite, whose ``mmcv`` has no compiled ops;
+    ``mmdet.models`` imports ``mmcv._ext`` (see tools/install.sh).
+    """
+    if find_spec('mmdet') is None:
+        return 'mmdet is not installed'
+    if find_spec('mmcv') is None or find_spec('mmcv._ext') is None:
+        return 'mmcv has no compiled ops (mmcv._ext: the core install has mmcv-lite)'
+    return None
+
+
+def require_detection(what: str) -> None:
+    """Raise a one-line :class:`ConfigError` if ``what`` needs mmdet and
+    this install lacks it, naming the command that installs it."""
+    missing = missing_detection_stack()
+    if missing is not None:
+        raise ConfigError(
+            f'{what} needs the detection stack, but {missing}; install it '
+            'with `make install-detection` (or `bash tools/install.sh '
+            '--detection`: builds full mmcv once, 7-15 min on 2 cores)')
 
 
 def resolve_scope(scope: Optional[str]) -> Optional[str]:
@@ -42,6 +69,8 @@ def _scope_of(registry: Registry, key: str) -> Optional[str]:
         reg = reg.parent
     root = registry._get_root_registry()
     for zoo in ZOO_SCOPES:
+        if zoo == 'mmdet' and missing_detection_stack() is not None:
+            continue  # its registry imports fine, its models would not
         try:
             import_module(f'{zoo}.registry')
         except ImportError:
@@ -64,6 +93,8 @@ def _normalize(node: Any, registry: Optional[Registry], scope: str) -> Any:
     if isinstance(node_type, str) and '_scope_' not in node:
         prefix, key = Registry.split_scope_key(node_type)
         prefix = resolve_scope(prefix)
+        if prefix == 'mmdet':
+            require_detection(f"type='{node_type}'")
         if prefix in ZOO_SCOPES:
             node['_scope_'], node['type'] = prefix, key
         elif prefix is None and scope == 'gml' and registry is not None:
