@@ -106,3 +106,8 @@ def test_format_specs_are_checked_against_range_ends():
     with pytest.raises(SearchError, match=r'\{lr:d\} cannot format the '
                        r'value 0\.1'):
         parse_search_config(raw)
+
+
+def test_search_errors_are_user_errors():
+    from gml.utils.errors import UserError
+    assert issubclass(SearchError, UserError)
