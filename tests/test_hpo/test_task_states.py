@@ -283,3 +283,19 @@ def test_closed_pipe_ends_quietly(built):
         os.close(write)
     assert out.stderr == ''  # no traceback, no "Exception ignored"
     assert out.returncode == 141  # 128 + SIGPIPE, as a shell reports it
+
+
+@pytest.mark.parametrize('project', STATUSES, indirect=True)
+def test_dashboard_view_of_every_status(project):
+    """`search-ctl dashboard` serves this view (the server itself is tested
+    in test_dashboard.py): every status gives one trial per job."""
+    from gml.hpo.config import load_search_config
+    from gml.hpo.dashboard import TaskView
+    from gml.hpo.store import SearchRoot
+    root, status, _ = project
+    task = SearchRoot(str(root)).existing_task(status)
+    view = TaskView(task, load_search_config(task.run_config))
+    view.sync()
+    trials = view.storage.get_all_trials(view.study_id)
+    assert sorted(t.number for t in trials) == sorted(
+        int(n) for n in task.job_names())
