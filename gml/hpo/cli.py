@@ -25,9 +25,18 @@ def _fail(prog: str, err: Exception) -> int:
 
 def _guard(prog, func, argv):
     try:
-        return func(argv)
-    except SearchError as e:
-        return _fail(prog, e)
+        try:
+            code = func(argv)
+        except SearchError as e:
+            code = _fail(prog, e)
+        sys.stdout.flush()  # inside the try: a closed pipe shows up here
+        return code
+    except BrokenPipeError:
+        # The reader left (`search-ctl show | head`): end quietly, as Unix
+        # tools do; stdout goes to devnull so the exit flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 # -- search-init --------------------------------------------------------------
@@ -135,7 +144,25 @@ def _control(task: Task, cfg) -> int:
     print(f'task {task.name} {status}: ' + ', '.join(
         f'{n} {s}' for s, n in sorted(counts.items(), key=str))
         + (f' ({"; ".join(notes)})' if notes else ''))
-    return 1 if status == 'error' else 0
+    if status == 'error':
+        _explain(task, controller.infos)
+        return 1
+    return 0
+
+
+def _explain(task: Task, infos) -> None:
+    """Why the task ended ``error``, on stderr: the reason, and for a task
+    whose jobs all failed, the first failing job's last log lines."""
+    from .outcome import all_failed
+    reason = task.info().get('error')
+    if reason:
+        print(f'search-run: error: task {task.name}: {reason}',
+              file=sys.stderr)
+    failed = all_failed(infos)
+    if failed and failed[1]:
+        print('  last lines of its log:', file=sys.stderr)
+        for line in failed[1]:
+            print(f'  | {line}', file=sys.stderr)
 
 
 # -- search-ctl ---------------------------------------------------------------
@@ -204,8 +231,10 @@ def _show(root, args):
             task = root.task(name)
             status = _task_status(task)
             note = _job_note(task) if status in ('finished', 'error') else ''
+            error = task.info().get('error')
             print(f'{name}\n        status: {status}{note}\n'
-                  f'        update_time: {task.info().get("update_time")}')
+                  + (f'        error: {error}\n' if error else '')
+                  + f'        update_time: {task.info().get("update_time")}')
         return 0
     task = root.existing_task(args.task)
     names = task.job_names()
@@ -217,12 +246,15 @@ def _show(root, args):
                               f'{task.name!r}; it has {names}')
         names = wanted
     from .dashboard import job_urls
+    from .outcome import display
     url = _header(task)
     status = _task_status(task)
     note = _job_note(task) if status in ('finished', 'error') else ''
     ended = task.info().get('ended_by')
+    error = task.info().get('error')
     print(f'status     : {status}{note}'
-          + (f' ({ended} reached)' if ended else '') + '\n\nJobs:')
+          + (f' ({ended} reached)' if ended else '')
+          + (f'\nerror      : {error}' if error else '') + '\n\nJobs:')
     urls = job_urls(url, names) if url else {}
     for name in names:
         job = task.job(name)
@@ -232,7 +264,8 @@ def _show(root, args):
                     'start_time', 'end_time', 'exit_code', 'reward',
                     'slurm_job_id', 'stop_reason', 'error'):
             if info.get(key) is not None:
-                print(f'  {key:<14}: {info[key]}')
+                value = display(info[key]) if key == 'reward' else info[key]
+                print(f'  {key:<14}: {value}')
         callback = os.path.join(job.path, 'callback')
         if os.path.isdir(callback):
             print(f'  {"callback_path":<14}: {callback}')
@@ -256,7 +289,8 @@ def _header(task) -> Optional[str]:
 def _show_scalar(root, args):
     from .callbacks import read_results
     from .config import load_search_config
-    from .rewards import HistoryReader, resolve_attribute, reward
+    from .outcome import display
+    from .rewards import HistoryReader, resolve_attribute, reward, unreported
     task = root.existing_task(args.task)
     cfg = load_search_config(task.run_config)
     rank = args.rank
@@ -275,6 +309,11 @@ def _show_scalar(root, args):
     if not attr:
         raise SearchError(f'{task.run_config}: {why}; pass --attr NAME to '
                           'rank by a scalar')
+    known = {name for _, _, h in jobs for name in h}
+    if attr not in known:
+        where = '--attr' if args.attr else \
+            f'{task.run_config}: search.reward_attribute'
+        raise SearchError(f'{where}: ' + unreported(attr, known, 'the scalar'))
     rows = []
     for job, info, history in jobs:
         value = reward(history, attr, cfg.mode, cfg.reward_reduce)
@@ -295,7 +334,7 @@ def _show_scalar(root, args):
         print(f'#Job Name: {job.name}')
         print(f'  status        : {info.get("status")}')
         print(f'  params        : {info.get("params")}')
-        print(f'  {attr:<14}: {value}')
+        print(f'  {attr:<14}: {display(value)}')
         print(f'  scalar_info   : {_plain(history, cfg.scalars)}')
         if job.name in urls:
             print(f'  dashboard_url : {urls[job.name]}')
@@ -333,9 +372,21 @@ def _dashboard(root, args):
                  args.port, args.refresh)
 
 
+ENDED = ('finished', 'error', 'stopped')
+
+
+def _not_running(task: Task, verb: str, ended=ENDED) -> None:
+    """Refuse ``verb`` on a task that has ended: nothing would change."""
+    status = _task_status(task)
+    if status in ended:
+        raise SearchError(f'task {task.name!r} is {status}; nothing to '
+                          f'{verb} (it is left as it is)')
+
+
 def _stop(root, args):
     from .controller import controller_alive
     task = root.existing_task(args.task)
+    _not_running(task, 'stop')
     info = task.info()
     if controller_alive(info):
         from gml.utils.fileio import atomic_write_text
@@ -374,6 +425,7 @@ def _resume(root, args):
     if controller_alive(info):
         raise SearchError(f'task {task.name!r} is running (controller pid '
                           f'{info["controller_pid"]}); stop it first')
+    _not_running(task, 'resume', ('finished', 'error'))
     cfg = load_search_config(task.run_config)
     return _control(task, cfg)
 

@@ -37,7 +37,7 @@ import yaml
 
 from .errors import SearchError
 from .space import SearchSpace, build_search_args
-from .template import placeholders
+from .template import fields, placeholders, specs
 
 SAMPLERS = ('grid', 'random', 'tpe', 'evolution')
 PRUNERS = ('none', 'hyperband', 'asha', 'median')
@@ -78,6 +78,9 @@ class SearchConfig:
 
 def load_search_config(path: str) -> SearchConfig:
     """Read and validate ``path``; every problem raises ``SearchError``."""
+    if os.path.isdir(path):
+        raise SearchError(f'{path}: is a directory; expected a search yaml '
+                          'file')
     if not os.path.isfile(path):
         raise SearchError(f'{path}: no such config file')
     try:
@@ -162,7 +165,30 @@ def _parse_pavi(pavi, cfg):
         cfg.scalars = list(dict.fromkeys(scalars))
 
 
+def _fields(key, text):
+    """The template's placeholders; a malformed one names ``task.<key>``."""
+    try:
+        return fields(text)
+    except SearchError as e:
+        raise SearchError(f'task.{key}: {e}') from None
+
+
+def _check_specs(key, text, space):
+    """Every ``{name:spec}`` must format every value the search can give."""
+    values = space.example_values()
+    for name, spec in specs(text):
+        for value in values.get(name, []):
+            try:
+                format(value, spec)
+            except (ValueError, TypeError) as e:
+                raise SearchError(f'task.{key}: {{{name}:{spec}}} cannot '
+                                  f'format the value {value!r}: {e}') from None
+
+
 def _check_template(template, space, hooks):
+    _fields('template', template)
+    for key, hook in hooks.items():
+        _fields(key, hook or '')
     used = placeholders(template)
     for key, hook in hooks.items():
         missing = [n for n in placeholders(hook or '')
@@ -187,6 +213,8 @@ def _check_template(template, space, hooks):
         raise SearchError(f'task.search_args: {unused} never used in '
                           'task.template; add {name} to the template or '
                           'drop the argument')
+    for key, text in dict(hooks, template=template).items():
+        _check_specs(key, text or '', space)
 
 
 def _parse_search(search, cfg):

@@ -25,10 +25,11 @@ from .callbacks import read_results
 from .config import SearchConfig
 from .errors import SearchError
 from .launchers import LOST, _proc_start_ticks, build_launcher, pid_alive
-from .outcome import best_job, best_record, final_status, status_counts
+from .outcome import (all_failed, best_job, best_record, display,
+                      final_status, status_counts)
 from .project import Selection, populate
 from .report import ACK_FILE
-from .rewards import HistoryReader, resolve_attribute, reward
+from .rewards import HistoryReader, resolve_attribute, reward, unreported
 from .schedulers import (constraint_scalars, constraint_values, open_study,
                          running_trial)
 from .store import TERMINAL, Job, Task, now
@@ -105,10 +106,13 @@ class Controller:
         self.infos = infos = [self.job(n).info()
                               for n in self.task.job_names()]
         status = final_status(status, infos)
-        self.write_best(infos)
+        problem = self.write_best(infos)
+        if problem and status == 'finished':
+            status = 'error'  # ran to its end without a result
         self.task.update(status=status, controller_pid=None,
                          ended_by=self.ended_by, time_used=self._time_used(),
-                         job_counts=status_counts(infos))
+                         job_counts=status_counts(infos),
+                         error=problem if status == 'error' else None)
         return status
 
     def _time_used(self) -> float:
@@ -281,7 +285,8 @@ class Controller:
             export_job(job, history, self.cfg.scalars)
         self._say(f'job {job.name} {status}'
                   + (f' (exit code {code})' if status == 'error' else '')
-                  + (f' {self.attr}={value}' if value is not None else ''))
+                  + (f' {self.attr}={display(value)}' if value is not None
+                     else ''))
 
     def tell(self, job: Job, check: bool = False) -> None:
         """Tell the study how the job ended; ``check`` first skips a trial
@@ -307,25 +312,49 @@ class Controller:
         else:
             self.study.tell(info['trial'], state=states.FAIL)
 
-    def write_best(self, infos: List[dict]) -> None:
-        """best.yaml, and a line on feasibility (see gml.hpo.outcome)."""
+    def write_best(self, infos: List[dict]) -> Optional[str]:
+        """best.yaml, and a line on feasibility (see gml.hpo.outcome).
+
+        Returns why the task has no result when that is an error: every
+        job failed, or no job reported the configured reward attribute.
+        """
+        failed = all_failed(infos)
+        if failed:
+            return failed[0]
         if not self.attr:
             _, why = resolve_attribute(None, self.reported, self.cfg.scalars)
             self._say(f'no best.yaml: {why}; set search.reward_attribute')
-            return
+            return None
         best = best_job(infos, self.cfg.mode)
         if best is None:
-            self._say(f'no best.yaml: no finished job reported {self.attr}')
-            return
+            if not any(i.get('status') == 'finished' for i in infos):
+                self._say('no best.yaml: no job finished')
+                return None
+            return unreported(self.attr, self._all_reported(infos),
+                              'the reward attribute') + \
+                ' (search.reward_attribute)'
         record = best_record(best, self.task.name, self.attr, self.cfg.mode,
                              self.cfg.constraints)
         atomic_dump_yaml(record, self.task.best_yaml)
         if self.cfg.constraints and not best['feasible']:
             self._say('no job satisfied the constraints; best job overall: '
-                      f'{best["name"]} ({self.attr}={best["reward"]})')
+                      f'{best["name"]} ({self.attr}='
+                      f'{display(best["reward"])})')
         else:
             self._say(f'best job: {best["name"]} ({self.attr}='
-                      f'{best["reward"]}) -> {self.task.best_yaml}')
+                      f'{display(best["reward"])}) -> {self.task.best_yaml}')
+        return None
+
+    def _all_reported(self, infos: List[dict]) -> set:
+        """Every scalar the finished jobs reported (those of this run are
+        known; a resumed task's earlier jobs are read again)."""
+        names = set(self.reported)
+        for info in infos:
+            if info.get('status') == 'finished':
+                job = self.job(info['name'])
+                names.update(HistoryReader(job.path, info.get('created'))
+                             .read())
+        return names
 
     # -- stop and recovery ------------------------------------------------
     def stop_running(self, reason: Optional[str] = None) -> None:

@@ -1,5 +1,6 @@
 """The one error type the HPO commands turn into a one-line message, exit 2."""
+from gml.utils.errors import UserError
 
 
-class SearchError(Exception):
+class SearchError(UserError):
     """Bad input (config, task name, state); the message says what, where."""

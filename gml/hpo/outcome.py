@@ -7,7 +7,7 @@ when none does, it is the best finished job overall and the task says that
 none was feasible (the constrained EA + Hyperband driver's rule).
 """
 from collections import Counter
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 FAILED = ('error', 'lost')
 
@@ -65,3 +65,37 @@ def best_record(best: dict, task_name: str, attr: str, mode: str,
             record['note'] = ('no job satisfied the constraints; this is the '
                               'best job overall')
     return record
+
+
+def display(value: Optional[float]) -> str:
+    """A reward for people: ``82.78`` (files keep full precision)."""
+    if value is None:
+        return 'None'
+    if abs(value) >= 1:
+        return repr(round(value, 2))  # 82.78, 32.0
+    return repr(float(f'{value:.4g}'))  # 0.1235, 1.2e-05
+
+
+def log_tail(path: Optional[str], lines: int = 5) -> List[str]:
+    """The last ``lines`` non-empty lines of a job's log ([] if unreadable)."""
+    try:
+        with open(path, errors='replace') as f:
+            text = f.read()[-8192:]
+    except (OSError, TypeError):
+        return []
+    return [line for line in text.splitlines() if line.strip()][-lines:]
+
+
+def all_failed(infos: List[dict]) -> Optional[Tuple[str, List[str]]]:
+    """When every job failed: a one-line reason naming the first failing
+    job and its exit code, and that job's last log lines; else None."""
+    failed = [i for i in infos if i.get('status') in FAILED]
+    if not infos or len(failed) != len(infos):
+        return None
+    first = min(failed, key=lambda i: int(i['name']))
+    code = first.get('exit_code')
+    how = (f'exited with code {code}' if code is not None
+           else first.get('error') or first.get('status'))
+    reason = (f'all {len(infos)} jobs failed; the first, job {first["name"]}'
+              f', {how} (log: {first.get("log_path")})')
+    return reason, log_tail(first.get('log_path'))

@@ -150,3 +150,19 @@ def resolve_attribute(configured: Optional[str], reported: Iterable[str],
                                               if candidates else ''))
     return None, ('search.reward_attribute is not set and the jobs reported '
                   f'several scalars: {", ".join(names)}')
+
+
+def closest_first(name: str, names: Iterable[str]) -> List[str]:
+    """``names`` ordered by similarity to ``name`` (difflib), closest first."""
+    import difflib
+    return sorted(set(names), key=lambda n: (
+        -difflib.SequenceMatcher(None, name, n).ratio(), n))
+
+
+def unreported(name: str, reported: Iterable[str], what: str) -> str:
+    """Why ``name`` has no values: the scalars there are, closest first."""
+    names = closest_first(name, reported)
+    if not names:
+        return f'no job reported {what} {name!r}; the jobs reported no scalars'
+    return (f'no job reported {what} {name!r}; the jobs reported: '
+            f'{", ".join(names)} (closest: {names[0]!r})')

@@ -8,6 +8,7 @@ task's Optuna journal (``optuna.log``) so a restarted controller continues
 it.
 """
 import os
+import warnings
 
 from .config import SearchConfig
 
@@ -65,14 +66,21 @@ def build_sampler(cfg: SearchConfig):
         return _ask_tell_grid_sampler(cfg.space.grid(), seed)
     if cfg.sampler == 'random':
         return optuna.samplers.RandomSampler(seed=seed)
-    if cfg.sampler == 'tpe':
-        return optuna.samplers.TPESampler(
-            seed=seed, constraints_func=constraints,
-            n_startup_trials=min(10, max(2, cfg.max_jobs // 4)))
-    if cfg.sampler == 'evolution':
-        return optuna.samplers.NSGAIISampler(
-            seed=seed, constraints_func=constraints,
-            population_size=cfg.population_size)
+    # Optuna (through 4.6) marks the ``constraints_func`` argument of both
+    # samplers experimental and warns on every construction with it; the
+    # user cannot act on that, so it is silenced here and only here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            'ignore', r'Argument ``constraints_func`` is an experimental',
+            optuna.exceptions.ExperimentalWarning)
+        if cfg.sampler == 'tpe':
+            return optuna.samplers.TPESampler(
+                seed=seed, constraints_func=constraints,
+                n_startup_trials=min(10, max(2, cfg.max_jobs // 4)))
+        if cfg.sampler == 'evolution':
+            return optuna.samplers.NSGAIISampler(
+                seed=seed, constraints_func=constraints,
+                population_size=cfg.population_size)
     raise ValueError(cfg.sampler)
 
 

@@ -243,6 +243,20 @@ class SearchSpace:
         for combo in itertools.product(*(grid[k] for k in keys)):
             yield dict(zip(keys, combo))
 
+    def example_values(self) -> Dict[str, list]:
+        """Template name -> values to check format specs against: every
+        grid value, or a range's ends."""
+        found: Dict[str, list] = {}
+        for arg in self.args:
+            values = arg.grid_values()
+            if values is None:
+                dist = arg.distribution()
+                values = [dist.low, dist.high]
+            for value in values:
+                for name, v in arg.decode(value).items():
+                    found.setdefault(name, []).append(v)
+        return found
+
     def decode(self, sampled: dict) -> Dict[str, Any]:
         """Optuna params -> template values, in search_args order."""
         params = {}

@@ -20,6 +20,14 @@ BAD_YAMLS = {
     'unknown_type': (None, "task.search_args[0].type: unknown type 'Choice'"),
     'no_argument': (None, 'placeholder(s) {momentum} have no search'),
     'unused_argument': (None, "['wd'] never used in task.template"),
+    'unbalanced': (None, 'task.template: malformed template: "{" at '
+                   'position 28 is never closed'),
+    'stray_close': (None, 'task.template: malformed template: "}" at '
+                    'position 30 closes no "{"'),
+    'bad_format_spec': (None, "task.template: {gamma:d} cannot format the "
+                        "value 0.7: Unknown format code 'd'"),
+    'conversion': (None, 'task.template: placeholder {gamma!r} at position '
+                   '85: conversions (!r) are not supported'),
 }
 
 
@@ -30,6 +38,16 @@ def _mutated(kind):
         raw['task']['search_args'][0]['type'] = 'Choice'
     elif kind == 'no_argument':
         raw['task']['template'] += ' --momentum {momentum}'
+    elif kind == 'unbalanced':  # `--lr {lr` at position 28
+        raw['task']['template'] = raw['task']['template'].replace(
+            '{lr}', '{lr')
+    elif kind == 'stray_close':
+        raw['task']['template'] = raw['task']['template'].replace(
+            '{lr}', 'lr}')
+    elif kind in ('bad_format_spec', 'conversion'):
+        raw['task']['template'] = raw['task']['template'].replace(
+            '{gamma}', '{gamma:d}' if kind == 'bad_format_spec'
+            else '{gamma!r}')
     elif kind == 'unused_argument':
         raw['task']['search_args'].append(
             {'type': 'Categorical', 'name': 'wd', 'value': [0.1]})
@@ -51,6 +69,15 @@ def test_bad_yaml_exit_2_and_nothing_written(project, kind):
     assert len(out.stderr.strip().splitlines()) == 1
     assert tree_digest(project / '.search-run') == before
     assert not (project / 'pwned').exists()
+
+
+def test_a_directory_for_the_yaml_says_so(project):
+    (project / 'configs').mkdir()
+    before = tree_digest(project / '.search-run')
+    out = hpo(project, 'search-run', 'configs', check=2)
+    assert out.stderr == ('search-run: error: configs: is a directory; '
+                          'expected a search yaml file\n')
+    assert tree_digest(project / '.search-run') == before
 
 
 @pytest.mark.parametrize('name', ['../escape', '.hidden', 'a/b', '..', ''])

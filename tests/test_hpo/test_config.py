@@ -79,3 +79,35 @@ def test_shell_variables_are_not_placeholders():
                                      'value': [1]}]}}
     cfg = parse_search_config(raw)
     assert commands(cfg) == ['python t.py --out ${HOME}/x --lr 1']
+
+
+def test_format_specs_in_templates_format_the_value():
+    raw = {'task': {'template': 'python t.py --lr {lr:.3f} --n {n:03d} '
+                                "--tag {tag:>4} | awk '{ print $1 }'",
+                    'search_args': [
+                        {'type': 'Categorical', 'name': 'lr',
+                         'value': [0.5, 0.12345]},
+                        {'type': 'Categorical', 'name': 'n', 'value': [7]},
+                        {'type': 'Categorical', 'name': 'tag',
+                         'value': ['a']}]}}
+    cfg = parse_search_config(raw)
+    assert commands(cfg) == [
+        "python t.py --lr 0.123 --n 007 --tag '   a' | awk '{ print $1 }'",
+        "python t.py --lr 0.500 --n 007 --tag '   a' | awk '{ print $1 }'"]
+
+
+def test_format_specs_are_checked_against_range_ends():
+    raw = {'task': {'template': 'python t.py --n {n:.2f} --lr {lr:d}',
+                    'search_args': [
+                        {'type': 'Int', 'name': 'n', 'low': 1, 'high': 9},
+                        {'type': 'Float', 'name': 'lr', 'low': 0.1,
+                         'high': 1.0}]},
+           'search': {'type': 'random', 'max_jobs': 2}}
+    with pytest.raises(SearchError, match=r'\{lr:d\} cannot format the '
+                       r'value 0\.1'):
+        parse_search_config(raw)
+
+
+def test_search_errors_are_user_errors():
+    from gml.utils.errors import UserError
+    assert issubclass(SearchError, UserError)
