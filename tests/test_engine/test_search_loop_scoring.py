@@ -100,3 +100,9 @@ def test_bad_scoring_config(supernet, tmp_path, train_cfg, message):
     with pytest.raises(ConfigError) as err:
         search(supernet, tmp_path, **train_cfg)
     assert message in str(err.value)
+
+
+def test_finished_generations_leave_no_pending_folder(supernet, tmp_path):
+    loop = search(supernet, tmp_path)
+    assert loop.generation == loop.num_generations and loop.records
+    assert not (tmp_path / 'search_pending').exists()

@@ -296,6 +296,11 @@ class BaseSearchLoop(GenerationalLoop):
         self.prepare()
         if self.resume:
             self.load_state()
+        else:
+            # a fresh search has not started until its first proposals are
+            # saved: a failure before (e.g. limits no subnet meets) leaves
+            # the work dir as it was (see gml.utils.cli.ToolSession)
+            self.runner.started = False
         while self.generation < self._max_epochs:
             if self.pending is None:
                 # every rank must score the same candidates
@@ -303,6 +308,7 @@ class BaseSearchLoop(GenerationalLoop):
                 if is_main_process():
                     self.pending_store.reset(self.generation)
                     self.save_state()  # the proposals, before any scoring
+                self.runner.started = True
                 barrier()  # no rank saves a result into a dir being reset
             self.score_generation(self.pending)
             self.pending = None
@@ -310,6 +316,7 @@ class BaseSearchLoop(GenerationalLoop):
             self.log_generation()
             if is_main_process():
                 self.save_state()
+                self.pending_store.clear()  # its results are in the state
                 self.write_results()
         best = self.top[0]
         self.runner.logger.info(
