@@ -50,6 +50,9 @@ def _inputs(tmp):
             f'backbone.layers.{s}.{b}:\n  chosen: shuffle_9x9\n'
             for s, n in enumerate((1, 1, 2, 1)) for b in range(n)),  # the digits space
         'bad_block.yaml': 'backbone.layerz.0.0:\n  chosen: shuffle_3x3\n',
+        'dmcp_subnet.yaml': ('mode: expected\nmflops: 0.838\nwidths:\n'
+                             '  backbone.conv1.conv: 8\n'),
+        'spos_subnet.yaml': f'{BLOCK}:\n  chosen: shuffle_3x3\n',
         'random.pth': 'not a checkpoint at all',
         'empty.pth': '',
     }
@@ -227,6 +230,12 @@ def _run_cases(i):
          i / 'random.pth'),
         ('train.py', [DIGITS_CFG], ['work dir', 'random.pth', 'is a file'],
          i / 'random.pth' / 'run'),
+        ('train.py', [SUBNET, opt,
+                      f'algorithm.mutable_cfg={i}/dmcp_subnet.yaml'],
+         ['dmcp_subnet.yaml', 'is a DMCP structure', 'not a SPOS subnet']),
+        ('train.py', [DMCP_RETRAIN, opt,
+                      f'algorithm.mutable_cfg={i}/spos_subnet.yaml'],
+         ['spos_subnet.yaml', 'is a SPOS subnet', 'not a DMCP structure']),
         ('search.py', [tiny_search, f'{i}/tiny_supernet.pth', opt,
                        'train_cfg.flops_range=(None,0.001)'],
          ['flops_range']),
