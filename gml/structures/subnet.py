@@ -39,8 +39,28 @@ def _chosen(name: str, entry: Any, source: str) -> Any:
     return entry
 
 
+SPOS_FORMAT = 'a SPOS subnet (`LAYER: {chosen: CHOICE}` per layer)'
+DMCP_FORMAT = ('a DMCP structure (`widths: {LAYER: WIDTH}`, '
+               'model_sample/subnet.yaml)')
+
+
+def file_kind(data: Any) -> Optional[str]:
+    """Which algorithm's structure file ``data`` (a loaded yaml) is:
+    :data:`SPOS_FORMAT`, :data:`DMCP_FORMAT`, or None if neither."""
+    if not isinstance(data, Mapping) or not data:
+        return None
+    if isinstance(data.get('widths'), Mapping):
+        return DMCP_FORMAT
+    if all(isinstance(v, Mapping) and 'chosen' in v for v in data.values()):
+        return SPOS_FORMAT
+    return None
+
+
 def parse_subnet(data: Any, source: str = 'subnet') -> Subnet:
     """Normalize a loaded yaml/dict to ``{layer name: choice}``."""
+    if file_kind(data) == DMCP_FORMAT:
+        raise SubnetError(f'{source}: this file is {DMCP_FORMAT}, not '
+                          f'{SPOS_FORMAT}')
     if not isinstance(data, Mapping) or not data:
         raise SubnetError(f'{source}: expected a mapping of layer name to '
                           f'`chosen: CHOICE`, got {type(data).__name__}')

@@ -127,6 +127,9 @@ def resolve_checkpoint(path: str, key: str = 'checkpoint') -> str:
             f'or pass --cfg-options {key}=<checkpoint>')
     if osp.isfile(path) or path.startswith(_REMOTE):
         return path  # mmengine downloads URLs (and caches them)
+    if osp.isdir(path):
+        raise CheckpointError(f'{_at(key)}checkpoint {path!r} is a '
+                              'directory, expected a checkpoint file')
     if osp.basename(path) != 'latest.pth':
         raise CheckpointNotFoundError(
             f'{_at(key)}checkpoint {path!r} does not exist')

@@ -55,6 +55,9 @@ def parse_args(parser: argparse.ArgumentParser,
     """Parse and check what needs no import: the config exists, the
     overrides are well-formed (``args.cfg_options`` becomes a dict)."""
     args = parser.parse_args(argv)
+    if osp.isdir(args.config):
+        fail(f'config file {args.config!r} is a directory, expected a '
+             'config file (e.g. one of its .py files)', parser.prog)
     if not osp.isfile(args.config):
         fail(f'config file {args.config!r} does not exist', parser.prog)
     try:
@@ -62,6 +65,33 @@ def parse_args(parser: argparse.ArgumentParser,
     except UserError as e:
         fail(f'{args.config}: {one_line(e)}', parser.prog)
     return args
+
+
+def check_work_dir(work_dir: str) -> None:
+    """Refuse a work dir the run could not write, before anything is
+    written (UserError naming the path): a regular file on the way, a
+    read-only file system or folder, or a full disk."""
+    path = osp.abspath(work_dir)
+    existing = path
+    while not osp.isdir(existing):
+        if osp.lexists(existing):
+            what = ('the work dir' if existing == path else
+                    f'its parent {existing!r}')
+            raise UserError(f'work dir {work_dir!r}: {what} is a file, '
+                            'expected a directory')
+        existing = osp.dirname(existing)
+    # access() also reports a read-only mount (EROFS), even for root
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = '' if existing == path else f' (its parent {existing!r})'
+        raise UserError(f'work dir {work_dir!r}{where} is not writable '
+                        '(read-only file system or permissions)')
+    try:
+        stat = os.statvfs(existing)
+    except OSError:
+        return
+    if stat.f_bavail * stat.f_frsize < 1 << 20:
+        raise UserError(f'work dir {work_dir!r}: no space left on its '
+                        'device (less than 1 MiB free)')
 
 
 class _WorkDirGuard:
@@ -114,8 +144,10 @@ class ToolSession:
     Use as ``with ToolSession(args) as session:``; load the config and
     build the Runner through it so that errors can name config keys and a
     failed start leaves the work dir as it was. Once the Runner has loaded
-    its checkpoint the run has started, and a later user error (e.g. a
-    search that finds no subnet within its limits) keeps what was written.
+    its checkpoint the run has started (a fresh search: once its first
+    proposals are saved), and a later user error keeps what was written.
+    The work dir is checked (:func:`check_work_dir`) and the config's
+    settings are range-checked before the Runner creates anything.
 
     Args:
         args: parsed by :func:`parse_args`.
@@ -172,6 +204,7 @@ class ToolSession:
         elif cfg.get('work_dir') is None:
             name = osp.splitext(osp.basename(args.config))[0]
             cfg.work_dir = osp.join('./work_dirs', name)
+        check_work_dir(cfg.work_dir)
         if cfg.get('load_from'):
             cfg.load_from = check_checkpoint_file(cfg.load_from, 'load_from')
         self.cfg = cfg

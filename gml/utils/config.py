@@ -220,22 +220,39 @@ def translate_legacy(cfg):
     return cfg
 
 
+#: the least value each integer setting takes (mmengine's own checks fire
+#: later, after the work dir exists, and name derived keys: a max_epochs of
+#: 0 surfaced as a param_scheduler's ``end=-34``)
+_INT_MIN = {'max_epochs': 1, 'max_iters': 1, 'val_interval': 1,
+            'val_begin': 0, 'batch_size': 1, 'num_workers': 0}
+
+
 def check_settings(cfg) -> None:
-    """Integer loop/dataloader settings are integers (ConfigError)."""
+    """Integer loop/dataloader settings are integers in range
+    (ConfigError naming the key, e.g. ``train_dataloader.batch_size``)."""
     for section, keys in _INT_KEYS.items():
         node = cfg.get(section)
         if not isinstance(node, dict):
             continue
         for key in keys:
             value = node.get(key)
-            if value is not None and (isinstance(value, bool)
-                                      or not isinstance(value, int)):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f'{section}.{key}: expected an integer, '
                                   f'got {value!r}')
+            least = _INT_MIN[key]
+            if value < least:
+                kind = ('a positive integer' if least == 1 else
+                        'an integer >= 0')
+                raise ConfigError(f'{section}.{key}: got {value}, expected '
+                                  f'{kind}')
 
 
 def _read(path: str):
     from mmengine.config import Config
+    if osp.isdir(path):
+        raise ConfigError(f'config file {path!r} is a directory')
     if not osp.isfile(path):
         raise ConfigError(f'config file {path!r} does not exist')
     try:

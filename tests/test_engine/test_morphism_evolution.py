@@ -4,6 +4,7 @@ import csv
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -51,13 +52,17 @@ def rows(work_dir):
 @pytest.fixture(scope='module')
 def full_run(repo_root, tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('evo') / 'full'
-    run_evolution(repo_root, work_dir)
+    run_evolution(repo_root, work_dir, log_level='INFO')  # (its log: below)
     return work_dir
 
 
 def test_evolution_writes_models_and_run_results(full_run):
     table = rows(full_run)
     assert [int(r['generation']) for r in table] == [0, 1, 1, 2, 2]
+    # the log numbers generations as the CSV does (0 = the seed)
+    log = next(full_run.glob('*/*.log')).read_text()
+    assert [int(g) for g in re.findall(r'Generation (\d+) \(of 0\.\.2\)',
+                                       log)] == [0, 1, 2]
     assert table[0]['parent'] == '' and table[0]['mutation'] == 'seed'
     for name in ('best_genotype.yaml', 'best_model.pth', 'fitness.png',
                  'lineage.png', 'evolution_state.json'):
@@ -143,7 +148,7 @@ def test_children_trained_on_two_ranks_through_slurm(repo_root, tmp_path):
                        text=True, timeout=400)
     out = r.stdout + r.stderr
     assert r.returncode == 0, out[-4000:]
-    assert 'Generation 1/1' in out
+    assert 'Generation 1 (of 0..1)' in out
     table = rows(work_dir)
     assert len(table) == 3
     # child i trained on rank i % 2; rank 0 wrote the run's results

@@ -63,7 +63,7 @@ def test_failed_chunk_reported_then_only_it_rescored(supernet, tmp_path,
         search(supernet, work_dir,
                executor_object=InProcessExecutor(chunk_size=2, retries=1))
     message = str(err.value)
-    assert ('generation 1: 1 of 2 chunk(s) failed after every attempt:\n'
+    assert ('generation 0: 1 of 2 chunk(s) failed after every attempt:\n'
             '  candidate 2, candidate 3: failed 2 time(s): RuntimeError: out '
             'of memory (simulated)') in message
     assert '--resume' in message
@@ -100,3 +100,23 @@ def test_bad_scoring_config(supernet, tmp_path, train_cfg, message):
     with pytest.raises(ConfigError) as err:
         search(supernet, tmp_path, **train_cfg)
     assert message in str(err.value)
+
+
+def test_finished_generations_leave_no_pending_folder(supernet, tmp_path):
+    loop = search(supernet, tmp_path)
+    assert loop.generation == loop.num_generations and loop.records
+    assert not (tmp_path / 'search_pending').exists()
+
+
+def test_logs_csv_and_state_number_generations_alike(supernet, tmp_path):
+    """One numbering (from 0): the log's, the CSV's and the state's."""
+    import csv
+    import re
+    loop = search(supernet, tmp_path)
+    log = next(tmp_path.glob('*/*.log')).read_text()
+    logged = [int(g) for g in re.findall(
+        rf'Generation (\d+) \(of 0\.\.{loop.num_generations - 1}\): ', log)]
+    with open(tmp_path / 'candidates.csv') as f:
+        in_csv = sorted({int(r['generation']) for r in csv.DictReader(f)})
+    in_state = sorted({r['generation'] for r in records(tmp_path)})
+    assert logged == in_csv == in_state == list(range(loop.num_generations))

@@ -13,6 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.data.tiny_supernet import CONFIG as TINY_SEARCH
+from tests.data.tiny_supernet import build_tiny_supernet
+
 from .helpers import DIGITS_CFG, ROOT
 
 SUPERNET = 'configs/nas/spos/spos_shufflenetv2_supernet_digits.py'
@@ -47,6 +50,9 @@ def _inputs(tmp):
             f'backbone.layers.{s}.{b}:\n  chosen: shuffle_9x9\n'
             for s, n in enumerate((1, 1, 2, 1)) for b in range(n)),  # the digits space
         'bad_block.yaml': 'backbone.layerz.0.0:\n  chosen: shuffle_3x3\n',
+        'dmcp_subnet.yaml': ('mode: expected\nmflops: 0.838\nwidths:\n'
+                             '  backbone.conv1.conv: 8\n'),
+        'spos_subnet.yaml': f'{BLOCK}:\n  chosen: shuffle_3x3\n',
         'random.pth': 'not a checkpoint at all',
         'empty.pth': '',
     }
@@ -161,19 +167,19 @@ def _run(tool, args, work_dir):
         cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
 
 
-@pytest.mark.slow
-def test_every_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
-    inputs = _inputs(tmp_path)
-    cases = _cases(inputs)
-    assert len({(t, tuple(a)) for t, a, _ in cases}) >= 30
+def _check(cases, tmp_path, inputs):
+    """Run ``cases`` two at a time: one stderr line each, exit 2, and the
+    inputs' tree and the repo root as they were. A case may end with its
+    own ``--work-dir``."""
     before = _tree(tmp_path)
     repo_before = set(os.listdir(ROOT))
-    work_dirs = [tmp_path / f'run{k}' for k in range(len(cases))]
+    work_dirs = [c[3] if len(c) > 3 else tmp_path / f'run{k}'
+                 for k, c in enumerate(cases)]
     with ThreadPoolExecutor(2) as pool:
         procs = list(pool.map(lambda c: _run(c[0][0], c[0][1], c[1]),
                               zip(cases, work_dirs)))
     failures = []
-    for (tool, args, words), proc in zip(cases, procs):
+    for (tool, args, words, *_), proc in zip(cases, procs):
         lines = proc.stderr.strip().splitlines()
         ok = (proc.returncode == 2 and len(lines) == 1
               and lines[0].startswith(f'{tool}: error: ')
@@ -184,3 +190,63 @@ def test_every_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
     assert not failures, '\n'.join(failures)
     assert _tree(tmp_path) == before
     assert set(os.listdir(ROOT)) == repo_before
+
+
+@pytest.mark.slow
+def test_every_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
+    inputs = _inputs(tmp_path)
+    cases = _cases(inputs)
+    assert len({(t, tuple(a)) for t, a, _ in cases}) >= 30
+    _check(cases, tmp_path, inputs)
+
+
+def _run_cases(i):
+    """Work dirs, the Runner's own argument checks, directories given as
+    files, subnets of another algorithm, search limits no subnet meets:
+    (tool, args, words[, work dir])."""
+    opt = '--cfg-options'
+    tiny_search = os.path.relpath(TINY_SEARCH, ROOT)
+    return [
+        ('train.py', [DIGITS_CFG, opt, 'train_dataloader.batch_size=0'],
+         ['train_dataloader.batch_size', 'got 0', 'positive integer']),
+        ('train.py', [DIGITS_CFG, opt, 'train_cfg.max_epochs=0'],
+         ['train_cfg.max_epochs', 'got 0', 'positive integer']),
+        ('train.py', [DIGITS_CFG, opt, 'train_cfg.max_epochs=-1'],
+         ['train_cfg.max_epochs', 'got -1']),
+        ('train.py', [DIGITS_CFG, opt, 'train_cfg.val_interval=0'],
+         ['train_cfg.val_interval', 'got 0']),
+        ('train.py', [DIGITS_CFG, opt, 'train_dataloader.num_workers=-2'],
+         ['train_dataloader.num_workers', 'got -2', '>= 0']),
+        ('test.py', [DIGITS_CFG, f'{i}/whole.pth', opt,
+                     'test_dataloader.batch_size=0'],
+         ['test_dataloader.batch_size', 'got 0']),
+        ('train.py', ['configs/classification/digits'],
+         ['configs/classification/digits', 'is a directory']),
+        ('test.py', [DIGITS_CFG, f'{i}/no_run'],
+         ['no_run', 'is a directory']),
+        ('train.py', [DIGITS_CFG, '--resume', f'{i}/no_run'],
+         ['--resume', 'no_run', 'is a directory']),
+        ('train.py', [DIGITS_CFG], ['work dir', 'random.pth', 'is a file'],
+         i / 'random.pth'),
+        ('train.py', [DIGITS_CFG], ['work dir', 'random.pth', 'is a file'],
+         i / 'random.pth' / 'run'),
+        ('train.py', [SUBNET, opt,
+                      f'algorithm.mutable_cfg={i}/dmcp_subnet.yaml'],
+         ['dmcp_subnet.yaml', 'is a DMCP structure', 'not a SPOS subnet']),
+        ('train.py', [DMCP_RETRAIN, opt,
+                      f'algorithm.mutable_cfg={i}/spos_subnet.yaml'],
+         ['spos_subnet.yaml', 'is a SPOS subnet', 'not a DMCP structure']),
+        ('search.py', [tiny_search, f'{i}/tiny_supernet.pth', opt,
+                       'train_cfg.flops_range=(None,0.001)'],
+         ['flops_range']),
+    ]
+
+
+@pytest.mark.slow
+def test_work_dirs_and_runner_checks_are_one_line_and_write_nothing(
+        tmp_path):
+    inputs = _inputs(tmp_path)
+    import torch
+    torch.save({'state_dict': build_tiny_supernet().state_dict(),
+                'meta': {}}, inputs / 'tiny_supernet.pth')
+    _check(_run_cases(inputs), tmp_path, inputs)

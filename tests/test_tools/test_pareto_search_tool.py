@@ -57,7 +57,7 @@ def test_digits_pareto_search_runs_from_the_config(repo_root, supernet_ckpt,
                                  'predicted_score', 'backbone.layers.0.0']
     assert (tmp_path / 's' / 'latency_lut.json').is_file()
     front = list((tmp_path / 's' / 'pareto_front').glob('*.yaml'))
-    assert front and (tmp_path / 's' / 'plots' / 'pareto_gen_002.png'
+    assert front and (tmp_path / 's' / 'plots' / 'pareto_gen_001.png'
                       ).is_file()
 
 

@@ -127,7 +127,7 @@ def test_killed_dispatched_search_resumes(supernet, reference, tmp_path,
     # the resumed search may chunk differently (one job for generation 2)
     out = run(search_cmd(supernet, tmp_path, executor_opt(
         cluster, chunk_size=4, timeout_min=10), resume=True))
-    assert 'in generation 1 (4 candidates proposed)' in out
+    assert 'in generation 0 (4 candidates proposed)' in out
     assert '2 of 4 candidates were scored before the restart' in out
     assert re.search(rf'reattached to {cluster} job \d+ \(candidate 2, '
                      r'candidate 3\)', out)

@@ -53,7 +53,9 @@ def test_select_retrain_export_matches_onnxruntime(repo_root, tmp_path):
              '--latency-budget', 2.5)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     sel = json.loads((out / 'selection.json').read_text())
-    assert [m['id'] for m in sel['members']] == ['1', '2']
+    assert [m['id'] for m in sel['members']] == [1, 2]  # numbers
+    assert [m['score'] for m in sel['members']] == [80.0, 70.0]
+    assert [m['latency_ms'] for m in sel['members']] == [2.0, 1.0]
     # both retrained through tools/train.py with their yaml (the config
     # the Runner dumped into the work dir names it)
     for m in sel['members']:
@@ -64,13 +66,16 @@ def test_select_retrain_export_matches_onnxruntime(repo_root, tmp_path):
         assert f'tools/train.py {config}' in r.stdout
     # the rule: the better retrained score (ties: lower latency)
     best = min(sel['members'], key=lambda m: (-m['retrained_score'],
-                                              float(m['latency_ms'])))
+                                              m['latency_ms']))
     assert sel['chosen'] == best['id']
     check = sel['onnxruntime_check']
     assert check['max_abs_diff'] <= 1e-4 and check['batch'] == 32
     assert sorted(p.name for p in out.glob('model.onnx*')) == ['model.onnx']
     lat = sel['cpu_latency_batch1']
     assert lat['pytorch_ms'] > 0 and lat['onnxruntime_ms'] > 0
+    for name in ('pytorch', 'onnxruntime'):  # the rounds' spread is kept
+        assert 0 < lat[name]['lo_ms'] <= lat[name]['hi_ms']
+    assert 'interleaved rounds' in r.stdout
 
     # independently: the checkpoint in PyTorch vs the ONNX file in
     # onnxruntime, on other inputs and another batch size
@@ -133,7 +138,7 @@ def test_retrains_through_slurm(repo_root, tmp_path):
         capture_output=True, text=True, timeout=900, env=env)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     sel = json.loads((out / 'selection.json').read_text())
-    assert sel['chosen'] == '0'  # k=1, no budget: the best search score
+    assert sel['chosen'] == 0  # k=1, no budget: the best search score
     assert 'tools/slurm_train.sh debug select_0' in r.stdout
     assert 'srun' in (out / 'candidate_0' / 'retrain.log').read_text()
     assert sel['onnxruntime_check']['max_abs_diff'] <= 1e-4

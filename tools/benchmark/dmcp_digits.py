@@ -49,18 +49,18 @@ def build_pruned(mutable_cfg: str):
     return MODELS.build(cfg.model).architecture.eval()
 
 
-def cpu_latency_ms(mutable_cfg: str, batch: int = 128, reps: int = 20):
-    """Median CPU time of one eval forward of ``batch`` 8x8 images."""
+def cpu_latencies(mutable_cfgs: dict, batch: int = 128) -> dict:
+    """CPU latency of one eval forward of ``batch`` 8x8 images through each
+    structure, timed in interleaved rounds (median and the rounds'
+    spread, see ``gml.engine.search.latency.compare_latency``)."""
     import torch
-    model = build_pruned(mutable_cfg)
+
+    from gml.engine.search.latency import compare_latency
     x = torch.randn(batch, 3, 8, 8)
-    times = []
-    with torch.no_grad():
-        for _ in range(reps + 3):
-            start = time.perf_counter()
-            model.logits(x)
-            times.append(time.perf_counter() - start)
-    return 1000 * sorted(times[3:])[reps // 2]
+    models = {name: build_pruned(cfg) for name, cfg in mutable_cfgs.items()}
+    return compare_latency(
+        {name: (lambda m=m: m.logits(x)) for name, m in models.items()},
+        warmup=3, repeats=5, rounds=7, clock='wall')
 
 
 def measured_mflops(mutable_cfg: str) -> float:
@@ -142,16 +142,20 @@ def main():
           f'of {full_mflops:.4f})')
     print(f'exported structure MFLOPs (mmengine.analysis): '
           f'{pruned_mflops:.4f} ({dev:+.2f} % from target)')
-    full_ms, pruned_ms = cpu_latency_ms(full_file), cpu_latency_ms(subnet)
-    print(f'CPU latency: median of 20 eval forwards of 128 images, '
-          f'{torch_threads()} torch thread(s)')
+    from gml.engine.search.latency import format_latency
+    lat = cpu_latencies(dict(unpruned=full_file, pruned=subnet))
+    print(f'CPU latency of one eval forward of 128 images, '
+          f'{torch_threads()} torch thread(s), wall clock: median of 35 '
+          'calls, the two models timed in 7 interleaved rounds (in '
+          'brackets: the fastest and slowest round\'s median)')
     print('| model | MFLOPs | test top-1 (%) | CPU ms / 128 images | '
           'retrain time (s) |')
     print('|---|---|---|---|---|')
     print(f'| MobileNetV2 (unpruned, widen 0.5) | {full_mflops:.4f} | '
-          f'{full_acc:.2f} | {full_ms:.1f} | {full_secs:.0f} |')
+          f'{full_acc:.2f} | {format_latency(lat["unpruned"])} | '
+          f'{full_secs:.0f} |')
     print(f'| DMCP pruned | {pruned_mflops:.4f} | {pruned_acc:.2f} | '
-          f'{pruned_ms:.1f} | {pruned_secs:.0f} |')
+          f'{format_latency(lat["pruned"])} | {pruned_secs:.0f} |')
 
 
 def torch_threads() -> int:

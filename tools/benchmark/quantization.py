@@ -121,11 +121,14 @@ def kernels(float_ckpt, paths, work_dir, calib_batches):
 
 
 def latency(float_ckpt, paths, threads, repeats):
-    """Median ms per batch for each engine at batch 1 and 64."""
+    """Per engine and batch size (1, 64): median ms per batch and the
+    spread of the rounds' medians, the engines timed in interleaved rounds
+    (``gml.engine.search.latency.compare_latency``)."""
     import numpy as np
     import torch
 
     from gml.deploy import build_float_model, ort_session
+    from gml.engine.search.latency import compare_latency
     from gml.models.algorithms.quantization import load_float_checkpoint
     from gml.utils.config import load_config
     torch.set_num_threads(threads)
@@ -143,22 +146,18 @@ def latency(float_ckpt, paths, threads, repeats):
     }
     rng = np.random.default_rng(0)
     results = {}
-    with torch.no_grad():
-        for batch in (1, 64):
-            x = rng.standard_normal((batch, 3, 8, 8)).astype(np.float32)
-            for _ in range(2):  # alternate the engines: load drifts
-                for name, fn in engines.items():
-                    for _ in range(10):
-                        fn(x)
-                    times = []
-                    for _ in range(repeats):
-                        start = time.perf_counter()
-                        fn(x)
-                        times.append(time.perf_counter() - start)
-                    ms = 1e3 * statistics.median(times)
-                    key = (name, batch)
-                    results[key] = min(results.get(key, ms), ms)
+    for batch in (1, 64):
+        x = rng.standard_normal((batch, 3, 8, 8)).astype(np.float32)
+        figures = compare_latency(
+            {name: (lambda fn=fn: fn(x)) for name, fn in engines.items()},
+            warmup=10, repeats=max(1, repeats // ROUNDS), rounds=ROUNDS,
+            clock='wall')
+        for name, f in figures.items():
+            results[(name, batch)] = f
     return results
+
+
+ROUNDS = 10
 
 
 def main():
@@ -215,14 +214,17 @@ def main():
 
     load = os.getloadavg()
     times = latency(*first, args.threads, args.repeats)
-    print(f'\nCPU latency per batch, median ms ({args.threads} thread(s), '
-          f'{args.repeats} runs; load average {load[0]:.1f} on '
-          f'{os.cpu_count()} cores before timing)')
+    from gml.engine.search.latency import format_latency
+    print(f'\nCPU latency per batch, median of {args.repeats} runs '
+          f'({args.threads} thread(s); the engines timed in {ROUNDS} '
+          'interleaved rounds, in brackets the fastest and slowest round\'s '
+          f'median; load average {load[0]:.1f} on {os.cpu_count()} cores '
+          'before timing)')
     print('| engine | batch 1 | batch 64 |')
     print('|---|---|---|')
     for name in dict.fromkeys(k[0] for k in times):
-        print(f'| {name} | {times[(name, 1)]:.3f} | '
-              f'{times[(name, 64)]:.3f} |')
+        print(f'| {name} | {format_latency(times[(name, 1)])} | '
+              f'{format_latency(times[(name, 64)])} |')
 
 
 if __name__ == '__main__':

@@ -76,13 +76,35 @@ def read_front(search_dir):
     for key in ('id', 'score'):
         if key not in rows[0]:
             fail(f'{path}: no {key!r} column (found {list(rows[0])})')
-    return path, rows
+    return path, [_numbers(row, path) for row in rows]
+
+
+_INT_COLUMNS = ('id', 'generation')
+
+
+def _numbers(row, path):
+    """A csv row with its numeric columns as numbers (selection.json
+    stores numbers, not strings); an empty cell is None."""
+    out = {}
+    for key, value in row.items():
+        if key == 'origin' or not isinstance(value, str):
+            out[key] = value
+        elif value == '':
+            out[key] = None
+        else:
+            try:
+                out[key] = (int(value) if key in _INT_COLUMNS
+                            else float(value))
+            except ValueError:
+                fail(f'{path}: column {key!r} holds {value!r}, expected a '
+                     'number')
+    return out
 
 
 def choose_members(rows, k, budget, path):
     """The ``k`` best-scored members within the latency budget."""
     if budget is not None:
-        if 'latency_ms' not in rows[0] or not rows[0]['latency_ms']:
+        if rows[0].get('latency_ms') is None:
             fail(f'{path} has no latency_ms column: --latency-budget needs a '
                  'search with latency_ms among its objectives')
         within = [r for r in rows if float(r['latency_ms']) <= budget]
@@ -92,13 +114,13 @@ def choose_members(rows, k, budget, path):
                  f'is that fast (the fastest takes {fastest:.3f} ms)')
         rows = within
     rows = sorted(rows, key=lambda r: (-float(r['score']), _latency(r),
-                                       int(r['id'])))
+                                       r['id']))
     return rows[:k]
 
 
 def _latency(row):
-    value = row.get('latency_ms') or ''
-    return float(value) if value else 0.0
+    value = row.get('latency_ms')
+    return 0.0 if value is None else value
 
 
 def train_commands(args, member, yaml_path, work_dir):
@@ -223,7 +245,7 @@ def main(argv=None):
     os.makedirs(args.work_dir, exist_ok=True)
     retrain(args, members)
     chosen = min(members, key=lambda m: (-m['retrained_score'],
-                                         _latency(m), int(m['id'])))
+                                         _latency(m), m['id']))
     onnx_path, check, latency = export(args, chosen)
     summary = dict(
         search_dir=osp.abspath(args.search_dir), k=args.k,
@@ -234,6 +256,7 @@ def main(argv=None):
             'retrained_score', 'yaml', 'checkpoint')} for m in members],
         chosen=chosen['id'], onnx=osp.abspath(onnx_path),
         onnxruntime_check=check, cpu_latency_batch1=latency)
+    from gml.engine.search.latency import format_latency
     from gml.utils.fileio import atomic_dump_json
     atomic_dump_json(summary, osp.join(args.work_dir, 'selection.json'))
     print('\n| id | search score | latency_ms | MFLOPs | retrained '
@@ -248,10 +271,11 @@ def main(argv=None):
           f'onnxruntime vs PyTorch on {check["batch"]} validation images: '
           f'max |diff| {check["max_abs_diff"]:.2e} (atol {args.atol}), '
           f'argmax agreement {100 * check["argmax_agreement"]:.1f} %')
-    print(f'CPU latency, batch 1 ({latency["clock"]} clock): PyTorch '
-          f'{latency["pytorch_ms"]:.3f} ms, onnxruntime '
-          f'{latency["onnxruntime_ms"]:.3f} ms (search table: '
-          f'{chosen.get("latency_ms") or "-"} ms)')
+    print(f'CPU latency, batch 1 ({latency["clock"]} clock, '
+          f'{latency["rounds"]} interleaved rounds; in brackets the fastest '
+          f'and slowest round): PyTorch {format_latency(latency["pytorch"])}'
+          f', onnxruntime {format_latency(latency["onnxruntime"])} (search '
+          f'table: {chosen.get("latency_ms") or "-"} ms)')
     if not ok:
         print(f'{osp.basename(sys.argv[0])}: error: onnxruntime outputs '
               f'differ from PyTorch by {check["max_abs_diff"]:.2e} > atol '

@@ -270,7 +270,7 @@ class BaseSearchLoop(GenerationalLoop):
             keys.add(self.key(subnet))
         if not proposals:
             raise SearchError(
-                f'generation {self.generation + 1}: no new subnet within '
+                f'generation {self.generation}: no new subnet within '
                 f'{self.limits()} found in {self.max_trials} trials '
                 f'(evaluated so far: {len(self.records)} of '
                 f'{self.mutator.num_subnets})')
@@ -296,6 +296,11 @@ class BaseSearchLoop(GenerationalLoop):
         self.prepare()
         if self.resume:
             self.load_state()
+        else:
+            # a fresh search has not started until its first proposals are
+            # saved: a failure before (e.g. limits no subnet meets) leaves
+            # the work dir as it was (see gml.utils.cli.ToolSession)
+            self.runner.started = False
         while self.generation < self._max_epochs:
             if self.pending is None:
                 # every rank must score the same candidates
@@ -303,6 +308,7 @@ class BaseSearchLoop(GenerationalLoop):
                 if is_main_process():
                     self.pending_store.reset(self.generation)
                     self.save_state()  # the proposals, before any scoring
+                self.runner.started = True
                 barrier()  # no rank saves a result into a dir being reset
             self.score_generation(self.pending)
             self.pending = None
@@ -310,6 +316,7 @@ class BaseSearchLoop(GenerationalLoop):
             self.log_generation()
             if is_main_process():
                 self.save_state()
+                self.pending_store.clear()  # its results are in the state
                 self.write_results()
         best = self.top[0]
         self.runner.logger.info(
@@ -374,7 +381,7 @@ class BaseSearchLoop(GenerationalLoop):
         todo = [item for item in items if item[0] not in metrics]
         if len(todo) < len(items):
             self.runner.logger.info(
-                f'Generation {self.generation + 1}: {len(items) - len(todo)} '
+                f'Generation {self.generation}: {len(items) - len(todo)} '
                 f'of {len(items)} candidates were scored before the restart')
         metrics.update(self._score_items(todo))
         for (cid, subnet), (_, origin) in zip(items, proposals):
@@ -411,10 +418,10 @@ class BaseSearchLoop(GenerationalLoop):
                 fn, share, names=[f'candidate {cid}' for cid, _ in share],
                 on_result=on_result, journal=journal,
                 progress=is_main_process(),
-                desc=f'generation {self.generation + 1}')
+                desc=f'generation {self.generation}')
         except ChunkError as e:
             raise SearchError(
-                f'generation {self.generation + 1}: {e}\nThe other '
+                f'generation {self.generation}: {e}\nThe other '
                 'candidates\' scores are saved: fix the cause and rerun with '
                 '--resume to score only the failed ones.') from None
         scored = {cid: m for (cid, _), m in zip(share, results)}
@@ -428,7 +435,7 @@ class BaseSearchLoop(GenerationalLoop):
         total = time.perf_counter() - start
         if todo:  # (tools/benchmark/search_scaling.py reads this line)
             self.runner.logger.info(
-                f'Generation {self.generation + 1}: scored {len(todo)} '
+                f'Generation {self.generation}: scored {len(todo)} '
                 f'candidates in {total:.3f} s ({len(todo) / total:.2f}/s; '
                 f'slowest rank {slowest:.3f} s, gather '
                 f'{total - slowest:.3f} s)')
@@ -459,7 +466,7 @@ class BaseSearchLoop(GenerationalLoop):
                - 1]
         best = self.top[0]
         self.runner.logger.info(
-            f'Generation {self.generation}/{self._max_epochs}: '
+            f'{self.generation_label(self.generation - 1)}: '
             f'{len(new)} candidates, generation best '
             f'{max(r["score"] for r in new):.2f}, overall best '
             f'{best["score"]:.2f} (id {best["id"]}, '
@@ -480,10 +487,10 @@ class BaseSearchLoop(GenerationalLoop):
         pending = state.get('pending')
         self.pending = (None if pending is None
                         else [(dict(s), o) for s, o in pending])
-        where = (f'generation {self.generation}' if self.pending is None
-                 else f'generation {self.generation}, in generation '
-                 f'{self.generation + 1} ({len(self.pending)} candidates '
-                 'proposed)')
+        where = (f'{self.generation} generation(s) finished'
+                 + ('' if self.pending is None else
+                    f', in generation {self.generation} '
+                    f'({len(self.pending)} candidates proposed)'))
         self.runner.logger.info(
             f'Resumed the search from {self.state_path}: {where}, '
             f'{len(self.records)} candidates evaluated')

@@ -43,6 +43,15 @@ class GenerationalLoop(BaseLoop):
     def num_generations(self) -> int:
         return self._max_epochs
 
+    def generation_label(self, index: int) -> str:
+        """``Generation 3 (of 0..7)``, as log lines name generations.
+
+        Generations are numbered from 0 everywhere: logs, errors, CSV,
+        plots and the state's records (a morphism evolution's generation 0
+        trains its seed); the state's ``generation`` counts the finished
+        ones."""
+        return f'Generation {index} (of 0..{self.num_generations - 1})'
+
     @property
     def max_epochs(self) -> int:
         return self.num_generations

@@ -372,7 +372,7 @@ class MorphismEvolutionLoop(GenerationalLoop):
         new = [r for r in self.records if r['id'] in ids]
         best = best_record(self.records)
         self.runner.logger.info(
-            f'Generation {self.generation - 1}/{self._max_epochs}: '
+            f'{self.generation_label(self.generation - 1)}: '
             f'{len(new)} models, generation best fitness '
             f'{max(r["fitness"] for r in new):.4f}, overall best '
             f'{best["fitness"]:.4f} ({best["name"]})')
@@ -386,8 +386,9 @@ class MorphismEvolutionLoop(GenerationalLoop):
         state = super().load_state()
         if state is not None:
             self.runner.logger.info(
-                f'Resumed the evolution from {self.state_path}: generation '
-                f'{self.generation}, {len(self.records)} models trained')
+                f'Resumed the evolution from {self.state_path}: '
+                f'{self.generation} generation(s) finished (0 = the seed), '
+                f'{len(self.records)} models trained')
         return state
 
     def write_results(self) -> None:

@@ -4,7 +4,9 @@ import csv
 import io
 import os.path as osp
 import shutil
-from typing import Dict, List
+from typing import Dict, List, Tuple
+
+import numpy as np
 
 from gml.models.morphism.genotype import dump_genotype, load_genotype
 from gml.utils.fileio import atomic_write_bytes, atomic_write_text
@@ -57,9 +59,52 @@ def _save(fig, path: str) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def write_plots(records: List[Dict], work_dir: str) -> None:
+def lineage_layout(records: List[Dict]) -> Dict[int, Tuple[float, float]]:
+    """Each model's place in ``lineage.png``: x = generation, y = minus its
+    rank by fitness within the generation."""
+    pos = {}
+    for g in sorted({r['generation'] for r in records}):
+        gen = sorted((r for r in records if r['generation'] == g),
+                     key=lambda r: (-r['fitness'], r['id']))
+        for i, r in enumerate(gen):
+            pos[r['id']] = (float(g), float(-i))
+    return pos
+
+
+def lineage_edges(records: List[Dict], pos: Dict) -> List[Dict]:
+    """The lineage's edges, one per model with a parent: ``parent``,
+    ``child``, ``path`` (start, Bezier control point, end) and the
+    mutation ``label`` at ``label_xy``, the curve's midpoint.
+
+    An edge between adjacent generations is straight, and its label sits
+    between the two columns. One that skips generations bends upwards so
+    that it never runs through the nodes of the generations between (a
+    straight line along one row read 0 -> 3 as 0 -> 1 -> 3), with its
+    label half-way between two rows.
+    """
+    edges = []
+    for r in records:
+        if r['parent'] not in pos:
+            continue
+        (x0, y0), (x1, y1) = pos[r['parent']], pos[r['id']]
+        bend = 0.0
+        if abs(x1 - x0) > 1:  # Bezier midpoint: + bend / 2 off the line
+            bend = 1.0 if (y0 + y1) % 2 == 0 else 2.0
+        control = ((x0 + x1) / 2, (y0 + y1) / 2 + bend)
+        mid = (0.25 * x0 + 0.5 * control[0] + 0.25 * x1,
+               0.25 * y0 + 0.5 * control[1] + 0.25 * y1)
+        edges.append(dict(
+            parent=r['parent'], child=r['id'],
+            path=[(x0, y0), control, (x1, y1)],
+            label=(r.get('mutation') or {}).get('kind', ''),
+            label_xy=mid))
+    return edges
+
+
+def write_plots(records: List[Dict], work_dir: str) -> List[Dict]:
     """``fitness.png`` (every model and the best so far per generation) and
-    ``lineage.png`` (which child came from which parent)."""
+    ``lineage.png`` (which child came from which parent); returns the
+    lineage's edges as drawn (:func:`lineage_edges`)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -81,21 +126,21 @@ def write_plots(records: List[Dict], work_dir: str) -> None:
     fig.tight_layout()
     _save(fig, osp.join(work_dir, 'fitness.png'))
 
-    # lineage: x = generation, y = rank by fitness within it
-    pos = {}
-    for g in gens:
-        gen = sorted((r for r in records if r['generation'] == g),
-                     key=lambda r: (-r['fitness'], r['id']))
-        for i, r in enumerate(gen):
-            pos[r['id']] = (g, -i)
+    pos = lineage_layout(records)
+    edges = lineage_edges(records, pos)
     fig, ax = plt.subplots(figsize=(max(5.5, 1.6 * len(gens)), 4))
-    for r in records:
-        if r['parent'] in pos:
-            (x0, y0), (x1, y1) = pos[r['parent']], pos[r['id']]
-            ax.plot([x0, x1], [y0, y1], color='0.6', lw=0.8, zorder=1)
-            kind = (r.get('mutation') or {}).get('kind', '')
-            ax.annotate(kind, ((x0 + x1) / 2, (y0 + y1) / 2), fontsize=6,
-                        color='0.35', ha='center')
+    for e in edges:
+        (x0, y0), (xc, yc), (x1, y1) = e['path']
+        # a quadratic Bezier through the control point: an edge that skips
+        # generations bends around the nodes between its ends
+        t = np.linspace(0, 1, 20)[:, None]
+        curve = ((1 - t) ** 2 * np.array([x0, y0]) + 2 * t * (1 - t)
+                 * np.array([xc, yc]) + t ** 2 * np.array([x1, y1]))
+        ax.plot(curve[:, 0], curve[:, 1], color='0.6', lw=0.8, zorder=1)
+        ax.annotate(e['label'], e['label_xy'], fontsize=6, color='0.35',
+                    ha='center', va='center', zorder=4,
+                    bbox=dict(boxstyle='round,pad=0.1', fc='white',
+                              ec='none', alpha=0.8))
     sc = ax.scatter([pos[r['id']][0] for r in records],
                     [pos[r['id']][1] for r in records],
                     c=[r['fitness'] for r in records], cmap='viridis',
@@ -111,3 +156,4 @@ def write_plots(records: List[Dict], work_dir: str) -> None:
     fig.tight_layout()
     _save(fig, osp.join(work_dir, 'lineage.png'))
     plt.close('all')
+    return edges

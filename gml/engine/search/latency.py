@@ -82,6 +82,16 @@ def time_rounds(fns: Sequence[Callable[[], object]], device: torch.device,
     that one CPU thread runs, that is its latency on an idle core, and
     other processes' load does not enter it at all.
     """
+    samples = time_samples(fns, device, warmup, repeats, rounds, clock)
+    return [float(np.quantile(sum(s, []), quantile)) for s in samples]
+
+
+def time_samples(fns: Sequence[Callable[[], object]], device: torch.device,
+                 warmup: int, repeats: int, rounds: int,
+                 clock: str = 'wall') -> List[List[List[float]]]:
+    """The timings (ms) :func:`time_rounds` takes: ``[fn][round][call]``.
+    Every round times each fn in turn, so load that changes over time
+    reaches all of them alike."""
     now = time.thread_time if clock == 'thread' else time.perf_counter
     samples = [[] for _ in fns]
     with torch.inference_mode():
@@ -90,13 +100,46 @@ def time_rounds(fns: Sequence[Callable[[], object]], device: torch.device,
                 fn()
         for _ in range(rounds):
             for i, fn in enumerate(fns):
+                calls = []
                 for _ in range(repeats):
                     _sync(device)
                     t0 = now()
                     fn()
                     _sync(device)
-                    samples[i].append((now() - t0) * 1e3)
-    return [float(np.quantile(s, quantile)) for s in samples]
+                    calls.append((now() - t0) * 1e3)
+                samples[i].append(calls)
+    return samples
+
+
+def compare_latency(fns: Dict[str, Callable[[], object]],
+                    device: torch.device = torch.device('cpu'),
+                    warmup: int = 3, repeats: int = 5, rounds: int = 7,
+                    clock: str = 'auto') -> Dict[str, Dict[str, float]]:
+    """Latency of models being compared, timed in interleaved rounds.
+
+    Timing one model after the other lets the machine's load decide which
+    looks faster; here every round times each model in turn. Per model:
+    ``median_ms`` over all calls, and ``lo_ms``/``hi_ms``, the fastest and
+    slowest round's median (the spread), plus the ``clock`` used.
+    """
+    clock = pick_clock(device, clock)
+    names = list(fns)
+    samples = time_samples([fns[n] for n in names], device, warmup, repeats,
+                           rounds, clock)
+    result = {}
+    for name, per_round in zip(names, samples):
+        medians = [statistics.median(r) for r in per_round]
+        result[name] = dict(
+            median_ms=statistics.median(sum(per_round, [])),
+            lo_ms=min(medians), hi_ms=max(medians), rounds=rounds,
+            clock=clock)
+    return result
+
+
+def format_latency(figures: Dict[str, float]) -> str:
+    """``12.3 ms (rounds 11.9-13.0)``: a :func:`compare_latency` entry."""
+    return (f'{figures["median_ms"]:.2f} ms (rounds {figures["lo_ms"]:.2f}'
+            f'-{figures["hi_ms"]:.2f})')
 
 
 def standalone_subnet(supernet: nn.Module, mutator,
@@ -315,16 +358,20 @@ def _block_inputs(supernet: nn.Module, mutables: Dict[str, nn.Module],
 
 def cpu_latencies_ms(module: nn.Module, path: str, example: torch.Tensor,
                      warmup: int = 10, repeats: int = 20, rounds: int = 5
-                     ) -> Dict[str, float]:
+                     ) -> Dict:
     """Latency of ``example`` (one batch) through PyTorch (eager) and
-    through onnxruntime, timed alike (see ``LatencyTable``'s clock)."""
+    through onnxruntime, timed alike in interleaved rounds: the medians
+    (``pytorch_ms``, ``onnxruntime_ms``) and each one's
+    :func:`compare_latency` figures with the rounds' spread."""
     from gml.deploy import ort_session
     session = ort_session(path, torch.get_num_threads())
     x = example.cpu().numpy()
     module = module.eval().cpu()
-    clock = pick_clock(torch.device('cpu'))
-    torch_ms, ort_ms = time_rounds(
-        [lambda: module(example), lambda: session.run(None, {'input': x})],
-        torch.device('cpu'), warmup, repeats, rounds, clock=clock)
-    return dict(pytorch_ms=torch_ms, onnxruntime_ms=ort_ms, clock=clock,
-                batch=int(example.shape[0]))
+    figures = compare_latency(
+        dict(pytorch=lambda: module(example),
+             onnxruntime=lambda: session.run(None, {'input': x})),
+        torch.device('cpu'), warmup, repeats, rounds)
+    return dict(pytorch_ms=figures['pytorch']['median_ms'],
+                onnxruntime_ms=figures['onnxruntime']['median_ms'],
+                clock=figures['pytorch']['clock'], rounds=rounds,
+                batch=int(example.shape[0]), **figures)

@@ -54,7 +54,8 @@ AXES = (('latency_ms', 'latency (ms)'), ('flops_M', 'MFLOPs'),
 def write_front_plot(records: List[Dict], front: List[Dict],
                      generation: int, work_dir: str, score_key: str,
                      objectives: Mapping[str, str]) -> str:
-    """``plots/pareto_gen_{generation:03d}.png``: score against latency and
+    """``plots/pareto_gen_{generation - 1:03d}.png`` (``generation``
+    finished, numbered from 0): score against latency and
     against FLOPs (and params when an objective); evaluated candidates in
     grey, the newest generation ringed, the front over all objectives in
     red (a member may look dominated in a 2-D projection) and the front of
@@ -68,13 +69,14 @@ def write_front_plot(records: List[Dict], front: List[Dict],
     fig, axes = plt.subplots(1, len(axes_keys),
                              figsize=(4.5 * len(axes_keys), 3.6),
                              squeeze=False)
-    new = [r for r in records if r['generation'] == generation - 1]
+    last = generation - 1  # generations are numbered from 0
+    new = [r for r in records if r['generation'] == last]
     for ax, (key, label) in zip(axes[0], axes_keys):
         ax.scatter([r[key] for r in records], [r['score'] for r in records],
                    s=10, c='0.75', label=f'evaluated ({len(records)})')
         ax.scatter([r[key] for r in new], [r['score'] for r in new], s=22,
                    facecolors='none', edgecolors='0.35',
-                   label=f'generation {generation - 1}')
+                   label=f'generation {last}')
         plane = front_records(records, dict(score='max', **{key: 'min'}))
         pts = sorted((r[key], r['score']) for r in plane)
         ax.step([p[0] for p in pts], [p[1] for p in pts], where='post',
@@ -85,11 +87,11 @@ def write_front_plot(records: List[Dict], front: List[Dict],
         ax.set_xlabel(label)
         ax.set_ylabel(score_key)
     axes[0][0].legend(fontsize=7)
-    fig.suptitle(f'after generation {generation}: front over '
+    fig.suptitle(f'after generation {last}: front over '
                  + ', '.join(f'{k} ({d})' for k, d in objectives.items()),
                  fontsize=8)
     fig.tight_layout()
-    path = osp.join(work_dir, PLOT_DIR, f'pareto_gen_{generation:03d}.png')
+    path = osp.join(work_dir, PLOT_DIR, f'pareto_gen_{last:03d}.png')
     _save(fig, path)
     plt.close(fig)
     return path

@@ -42,6 +42,12 @@ class PendingGeneration:
             shutil.rmtree(self.root)
         os.makedirs(self.gen_dir(generation))
 
+    def clear(self) -> None:
+        """Remove the folder once a generation's results are in the state
+        (a finished search leaves no ``gen_N`` behind)."""
+        if osp.isdir(self.root):
+            shutil.rmtree(self.root)
+
     def save(self, generation: int, candidate_id: int, subnet: Dict,
              metrics: Dict[str, float]) -> None:
         atomic_dump_json(dict(id=candidate_id, subnet=subnet,

@@ -18,6 +18,7 @@ from typing import Optional, Sequence, Tuple
 
 import torch
 from torch.fx import GraphModule, Node
+from . import torchao_import  # noqa: F401  (first: see its docstring)
 from torchao.quantization.pt2e import (FusedMovingAvgObsFakeQuantize,
                                        HistogramObserver, MinMaxObserver,
                                        MovingAverageMinMaxObserver,

@@ -18,6 +18,7 @@ from typing import List, Tuple
 import torch
 import torch.nn as nn
 from torch.fx import GraphModule
+from . import torchao_import  # noqa: F401  (first: see its docstring)
 from torchao.quantization.pt2e import (FakeQuantizeBase, ObserverBase,
                                        disable_observer, enable_observer)
 from torchao.quantization.pt2e.quantize_pt2e import (convert_pt2e,

@@ -87,6 +87,10 @@ def _read_yaml(path: str) -> Dict[str, int]:
             doc = yaml.safe_load(f)
         except yaml.YAMLError as e:
             raise ConfigError(f'mutable_cfg {path}: invalid yaml: {e}')
+    from gml.structures.subnet import DMCP_FORMAT, SPOS_FORMAT, file_kind
+    if file_kind(doc) == SPOS_FORMAT:
+        raise ConfigError(f'mutable_cfg {path}: this file is {SPOS_FORMAT}, '
+                          f'not {DMCP_FORMAT}')
     if isinstance(doc, dict) and 'widths' in doc:
         doc = doc['widths']
     if not isinstance(doc, dict):
