@@ -1,9 +1,13 @@
-"""The SPOS pipeline end to end on the embedded digits, with gml's tools.
+"""The SPOS pipeline end to end on the embedded digits or Fashion-MNIST.
 
     python demo/spos/run_spos_pipeline.py --work-dir work_dirs/spos_demo
+    python demo/spos/run_spos_pipeline.py --dataset fashion_mnist \
+        --work-dir work_dirs/spos_fashion_mnist
 
 Runs, as subprocesses, exactly what a user runs, on the cluttered digits
-(configs/_base_/datasets/cluttered_digits.py):
+(configs/_base_/datasets/cluttered_digits.py, the default) or on
+Fashion-MNIST (configs/_base_/datasets/fashion_mnist.py; prepare it with
+tools/dataset_converters/prepare_fashion_mnist.py):
   1. tools/train.py   supernet                       -> supernet/epoch_N.pth
   2. tools/test.py    supernet on its default path   -> supernet accuracy
   3. tools/search.py  evolution search               -> best_subnet.yaml
@@ -18,8 +22,10 @@ both searches are judged on retrained accuracy, not only on their proxy
 skipped (rerun with --force). Every step runs with --threads intra-op
 threads (default 2), whatever OMP_NUM_THREADS says: CPU results depend on
 the thread count (the reduction order changes), so the README's figures hold
-for the count they were printed with. On a busy machine use --threads 1
-(two threads per process were 6x slower there).
+for the count they were printed with, and the summary records it. On a busy
+machine use --threads 1 (two threads per process were 6x slower there).
+--search-options reach only the two searches (their scoring loader is
+train_cfg.dataloader, e.g. train_cfg.dataloader.dataset.indices=200).
 """
 import argparse
 import json
@@ -32,25 +38,46 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 CFG = osp.join(ROOT, 'configs/nas/spos')
-SUPERNET = osp.join(CFG, 'spos_shufflenetv2_supernet_digits.py')
-EVOLUTION = osp.join(CFG, 'spos_shufflenetv2_evolution_search_digits.py')
-RANDOM = osp.join(CFG, 'spos_shufflenetv2_random_search_digits.py')
-SUBNET = osp.join(CFG, 'spos_shufflenetv2_subnet_digits.py')
+#: --dataset: the configs' suffix and the table's title
+DATASETS = {
+    'digits': ('digits', 'the cluttered embedded digits (16x16, 10 classes)'),
+    'fashion_mnist': ('fashion_mnist', 'Fashion-MNIST (28x28, 10 classes; '
+                      'scored on 5,000 val, tested on 10,000 test)'),
+}
 SHORT = {'shuffle_3x3': '3', 'shuffle_5x5': '5', 'shuffle_7x7': '7',
-         'shuffle_xception': 'x'}
+         'shuffle_xception': 'x', 'skip': 's'}
+
+
+def configs(dataset):
+    """The supernet, evolution, random and subnet configs of ``dataset``."""
+    suffix = DATASETS[dataset][0]
+    return [osp.join(CFG, f'spos_shufflenetv2_{kind}_{suffix}.py')
+            for kind in ('supernet', 'evolution_search', 'random_search',
+                         'subnet')]
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--work-dir', default='work_dirs/spos_demo')
+    p.add_argument('--dataset', choices=sorted(DATASETS), default='digits')
     p.add_argument('--threads', type=int, default=2,
-                   help='intra-op threads of every step (default 2, as the '
-                   'README figures were printed)')
+                   help='intra-op threads of every step (sets '
+                   'OMP_NUM_THREADS; default 2, as the README figures were '
+                   'printed). Figures move with it, so the summary records it')
     p.add_argument('--force', action='store_true',
                    help='rerun every step even if its result exists')
     p.add_argument('--cfg-options', nargs='+', default=[],
                    help='passed to every step, e.g. randomness.seed=1')
+    p.add_argument('--search-options', nargs='+', default=[],
+                   help='passed to the two searches only (after '
+                   '--cfg-options), e.g. train_cfg.num_candidates=4')
     return p.parse_args()
+
+
+def threads():
+    """The thread count every step runs with (``main`` sets it from
+    ``--threads``)."""
+    return int(os.environ['OMP_NUM_THREADS'])
 
 
 def run_step(title, args, log_path, done_file, force):
@@ -59,7 +86,7 @@ def run_step(title, args, log_path, done_file, force):
         return
     print(f'[run ] {title} ... ', end='', flush=True)
     os.makedirs(osp.dirname(log_path), exist_ok=True)
-    env = dict(os.environ)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads()))
     env['PYTHONPATH'] = os.pathsep.join(
         p for p in (ROOT, env.get('PYTHONPATH')) if p)
     start = time.time()
@@ -89,6 +116,7 @@ def best_record(search_dir):
 
 def retrain_and_test(kind, subnet_yaml, re_dir, step, wd, tools, args):
     """Retrain ``subnet_yaml`` from scratch and test it; its test top-1."""
+    SUBNET = configs(args.dataset)[3]
     sub_opts = ['--cfg-options', f'algorithm.mutable_cfg={subnet_yaml}',
                 *args.cfg_options]
     run_step(f'{step}/8 retrain the {kind} search\'s best subnet',
@@ -117,7 +145,10 @@ def main():
     os.environ['OMP_NUM_THREADS'] = str(args.threads)
     print(f'[gml demo] every step runs with {args.threads} threads (--threads)')
     opts = ['--cfg-options', *args.cfg_options] if args.cfg_options else []
+    search_opts = (['--cfg-options', *args.cfg_options, *args.search_options]
+                   if args.cfg_options or args.search_options else [])
     tools = osp.join(ROOT, 'tools')
+    SUPERNET, EVOLUTION, RANDOM, _ = configs(args.dataset)
 
     sup_dir = osp.join(wd, 'supernet')
     run_step('1/8 train the supernet',
@@ -134,13 +165,13 @@ def main():
     evo_dir = osp.join(wd, 'search_evolution')
     run_step('3/8 evolution search',
              [f'{tools}/search.py', EVOLUTION, sup_ckpt, '--work-dir',
-              evo_dir, *opts],
+              evo_dir, *search_opts],
              osp.join(wd, 'logs/3_search_evolution.log'),
              osp.join(evo_dir, 'best_subnet.yaml'), args.force)
     rnd_dir = osp.join(wd, 'search_random')
     run_step('4/8 random search (same budget)',
              [f'{tools}/search.py', RANDOM, sup_ckpt, '--work-dir', rnd_dir,
-              *opts],
+              *search_opts],
              osp.join(wd, 'logs/4_search_random.log'),
              osp.join(rnd_dir, 'best_subnet.yaml'), args.force)
     retrained = {}
@@ -155,6 +186,7 @@ def main():
     evo, n_evo = best_record(evo_dir)
     rnd, n_rnd = best_record(rnd_dir)
     summary = dict(
+        dataset=args.dataset, threads=threads(),
         supernet_default_path_test_top1=sup_acc,
         evolution=dict(evaluated=n_evo, best_val_top1_supernet=evo['score'],
                        flops_M=evo['flops_M'], params_M=evo['params_M'],
@@ -181,9 +213,10 @@ def main():
     from gml.utils.fileio import atomic_dump_json, atomic_write_text
     atomic_dump_json(summary, osp.join(wd, 'summary.json'))
     atomic_write_text(osp.join(wd, 'summary.md'), table + '\n')
-    print('\nSPOS on the cluttered embedded digits (16x16, 10 classes):\n')
+    print(f'\nSPOS on {DATASETS[args.dataset][1]}:\n')
     print(table)
-    print(f'\nwall time: {time.time() - start:.0f} s')
+    print(f'\nwall time: {time.time() - start:.0f} s '
+          f'({threads()} thread(s) per step)')
     print(f'best subnet: {evo_dir}/best_subnet.yaml\nplots: {evo_dir}/search_curve.png, '
           f'{evo_dir}/score_vs_flops.png\nsummary: {wd}/summary.json')
 

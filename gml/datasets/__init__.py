@@ -1,4 +1,5 @@
 from .cluttered_digits import ClutteredDigitsDataset
 from .digits import DigitsDataset
+from .fashion_mnist import FashionMNISTSplit
 
-__all__ = ['ClutteredDigitsDataset', 'DigitsDataset']
+__all__ = ['ClutteredDigitsDataset', 'DigitsDataset', 'FashionMNISTSplit']

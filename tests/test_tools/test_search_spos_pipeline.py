@@ -48,3 +48,38 @@ def test_spos_pipeline_end_to_end(repo_root, tmp_path):
          '--work-dir', str(wd), '--cfg-options', *SHRINK],
         cwd=repo_root, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and r.stdout.count('[skip]') == 8
+
+
+FASHION = osp.join(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))), 'data/fashion_mnist')
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not osp.isdir(FASHION), reason='data/fashion_mnist/ not '
+                    'prepared (python tools/dataset_converters/'
+                    'prepare_fashion_mnist.py)')
+def test_spos_pipeline_on_a_fashion_mnist_slice(repo_root, tmp_path):
+    wd = tmp_path / 'spos'
+    r = subprocess.run(
+        [sys.executable, osp.join(repo_root, 'demo/spos/run_spos_pipeline.py'),
+         '--dataset', 'fashion_mnist', '--threads', '1',
+         '--work-dir', str(wd), '--cfg-options', 'train_cfg.max_epochs=2',
+         'train_dataloader.dataset.indices=256',
+         'test_dataloader.dataset.indices=200',
+         # the searches score on their own loader: a slice of val
+         '--search-options', 'train_cfg.dataloader.dataset.indices=200'],
+        cwd=repo_root, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    summary = json.loads((wd / 'summary.json').read_text())
+    assert summary['dataset'] == 'fashion_mnist' and summary['threads'] == 1
+    evo, rnd = summary['evolution'], summary['random']
+    # two generations of 16 candidates each, all under the params limit
+    assert evo['evaluated'] == rnd['evaluated'] == 32
+    for kind in (evo, rnd):
+        assert kind['params_M'] <= 0.1
+        assert 0 <= kind['retrained_test_top1'] <= 100
+        assert len(kind['subnet']) == 12
+    # the Fashion-MNIST configs ran, on the 28x28 one-channel images
+    log = (wd / 'logs/1_supernet_train.log').read_text()
+    assert 'FashionMNISTSplit' in log and 'in_channels=1,' in log
+    assert 'Fashion-MNIST' in r.stdout and '(1 thread(s) per step)' in r.stdout

@@ -20,6 +20,9 @@ from ..mutables import OneShotMutableOP
 STAGE_WIDTHS = (64, 160, 320, 640)
 #: the candidate names, the first being the supernet's default path.
 CHOICES = ('shuffle_3x3', 'shuffle_5x5', 'shuffle_7x7', 'shuffle_xception')
+#: an extra candidate (not in SPOS's space): the block is left out, so the
+#: search also picks depth. Offered only where a block keeps the shape.
+SKIP = 'skip'
 
 
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
@@ -111,6 +114,12 @@ def build_choice(choice: str, in_channels: int, out_channels: int,
                   stride=stride, norm_cfg=norm_cfg, act_cfg=act_cfg)
     if choice == 'shuffle_xception':
         return ShuffleXception(**common)
+    if choice == SKIP:
+        if stride != 1 or in_channels != out_channels:
+            raise ValueError(f'{SKIP!r} needs stride 1 and in_channels == '
+                             f'out_channels, got {stride}, {in_channels}, '
+                             f'{out_channels}')
+        return nn.Identity()
     kernel = {'shuffle_3x3': 3, 'shuffle_5x5': 5, 'shuffle_7x7': 7}.get(
         choice)
     if kernel is None:
@@ -121,9 +130,12 @@ def build_choice(choice: str, in_channels: int, out_channels: int,
 def _share_projections(ops: Dict[str, nn.Module]) -> None:
     """Make the candidates of one block use the first one's 1x1 projections
     (same module objects: one set of weights, trained by every path)."""
-    ref = next(iter(ops.values()))
+    units = [op for op in ops.values() if isinstance(op, _ShuffleUnit)]
+    if not units:
+        return
+    ref = units[0]
     first_pw = None
-    for op in ops.values():
+    for op in units:
         if not op.split:
             op.branch1 = ref.branch1
         op.branch2[-1] = ref.branch2[-1]  # mid -> mid 1x1 in every choice
@@ -151,7 +163,11 @@ class ShuffleNetV2_OneShot(BaseModule):
         out_indices: which of layers 0-3 (stages) and 4 (last conv) to
             return.
         norm_cfg, act_cfg: as in mmcv's ConvModule.
-        choices: the candidate names of every block (default: all four).
+        choices: the candidate names of every block (default: all four);
+            ``'skip'`` (identity) is offered only in the blocks that keep
+            the shape (not a stage's first block where it downsamples or
+            widens).
+        in_channels: channels of the input images (1 for grayscale).
         zero_init_branch: start every candidate with the last BN of its
             transform branch at zero, so each block begins close to a
             shuffle of its input; steadies short supernet trainings where
@@ -182,13 +198,14 @@ class ShuffleNetV2_OneShot(BaseModule):
                  choices: Sequence[str] = CHOICES,
                  zero_init_branch: bool = False,
                  share_projections: bool = False,
+                 in_channels: int = 3,
                  init_cfg: Optional[Dict] = None):
         super().__init__(init_cfg)
         for i in out_indices:
             if i not in range(5):
                 raise ValueError(f'out_indices must be in 0..4, got {i}')
         self.out_indices = tuple(out_indices)
-        self.conv1 = ConvModule(3, stem_channels, 3, stem_stride, 1,
+        self.conv1 = ConvModule(in_channels, stem_channels, 3, stem_stride, 1,
                                 norm_cfg=norm_cfg, act_cfg=act_cfg)
         self.maxpool = (nn.MaxPool2d(3, 2, 1) if stem_pool
                         else nn.Identity())
@@ -205,9 +222,10 @@ class ShuffleNetV2_OneShot(BaseModule):
             stage = nn.ModuleList()
             for j in range(num_blocks):
                 stride = first_stride if j == 0 else 1
+                keeps_shape = stride == 1 and in_channels == out_channels
                 ops = {c: build_choice(c, in_channels, out_channels, stride,
                                        norm_cfg, act_cfg)
-                       for c in choices}
+                       for c in choices if c != SKIP or keeps_shape}
                 if share_projections:
                     _share_projections(ops)
                 stage.append(OneShotMutableOP(ops))

@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from gml.models.backbones.shufflenet_v2_oneshot import (CHOICES,
-                                                        ShuffleNetV2_OneShot)
+                                                        ShuffleNetV2_OneShot,
+                                                        build_choice)
 from gml.models.mutables import OneShotMutableOP
 
 
@@ -69,3 +70,27 @@ def test_shared_projections_are_one_module_and_a_subnet_keeps_its_ops():
     block = blocks[1]
     block.fix_chosen('shuffle_7x7')  # the shared modules survive the fix
     assert shared(x)[0].shape == own(x)[0].shape
+
+
+def test_skip_choice_where_the_shape_is_kept_and_grayscale_input():
+    net = ShuffleNetV2_OneShot(widen_factor=0.125, stem_channels=8,
+                               stem_stride=1, strides=(1, 2, 2, 1),
+                               stage_blocks=(2, 2, 1, 2), last_channels=32,
+                               choices=CHOICES + ('skip', ), in_channels=1,
+                               share_projections=True)
+    blocks = [b for stage in net.layers[:4] for b in stage]
+    # a stage's first block widens or downsamples: no identity there
+    # (stem 8 wide = stage 1: its first block keeps the shape too)
+    assert ['skip' in b.choices for b in blocks] == [
+        True, True, False, True, False, False, True]
+    for b in blocks:
+        b.fix_chosen('skip' if 'skip' in b.choices else 'shuffle_3x3')
+    x = torch.randn(2, 1, 16, 16)
+    deep = net(x)[0]
+    assert deep.shape == (2, 32, 4, 4)
+    # a skipped block is the identity: removing it changes nothing
+    stage = net.layers[0]
+    y = net.conv1(x)
+    assert torch.equal(stage[1](y), y)
+    with pytest.raises(ValueError, match="'skip' needs stride 1"):
+        build_choice('skip', 8, 8, 2, dict(type='BN'), dict(type='ReLU'))
