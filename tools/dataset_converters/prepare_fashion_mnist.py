@@ -29,7 +29,10 @@ def from_debian(out, names):
         sudo = [] if os.geteuid() == 0 else ['sudo', '-n']
         print(f'installing {PACKAGE} with apt-get', flush=True)
         cmd = sudo + ['apt-get', 'install', '-y', '-q', PACKAGE]
-        if subprocess.run(cmd).returncode != 0:
+        # a fresh machine's package lists may not know it yet
+        if subprocess.run(cmd).returncode != 0 and (
+                subprocess.run(sudo + ['apt-get', 'update', '-q']).returncode
+                != 0 or subprocess.run(cmd).returncode != 0):
             return False
     for n in names:
         tmp = osp.join(out, n + '.part')
