@@ -319,17 +319,23 @@ class GroupPruning(BaseAlgorithm):
     def _pruner(self, model: nn.Module, ratio: float):
         tp = _tp()
         modules = dict(model.named_modules())
-        return tp.pruner.MetaPruner(
-            model, self.example_inputs(), importance=self._importance(),
-            global_pruning=self.global_pruning, pruning_ratio=ratio,
-            max_pruning_ratio=self.max_pruning_ratio,
-            ignored_layers=[modules[n] for n in self.ignored_layers],
-            round_to=self.round_to, forward_fn=self._forward_fn)
+        try:
+            return tp.pruner.MetaPruner(
+                model, self.example_inputs(), importance=self._importance(),
+                global_pruning=self.global_pruning, pruning_ratio=ratio,
+                max_pruning_ratio=self.max_pruning_ratio,
+                ignored_layers=[modules[n] for n in self.ignored_layers],
+                round_to=self.round_to, forward_fn=self._forward_fn)
+        except Exception as e:  # the tracer's own failure, on one line
+            raise UntraceableModelError(
+                f'GroupPruning: torch-pruning cannot trace '
+                f'{type(model).__name__}: {type(e).__name__}: {e}') from e
 
     def _prune_copy(self, ratio: float, batches):
         """A pruned deep copy at ``ratio`` and its kept channels."""
         model = copy.deepcopy(self.architecture)
         pruner = self._pruner(model, ratio)
+        self._check_traced(model, pruner.DG)
         if self.importance == 'taylor':
             self._taylor_grads(model, batches)
         kept = copy.deepcopy(self._kept)
