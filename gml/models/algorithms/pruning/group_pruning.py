@@ -371,22 +371,24 @@ class GroupPruning(BaseAlgorithm):
                             'target_params')
         use_flops = self.target_flops is not None
         lo, hi = 0.0, 1.0
-        best = None
+        best = None  # the closest to the target; ties: not below it
         for _ in range(14):
             mid = (lo + hi) / 2
             model, kept = self._prune_copy(mid, batches)
             flops, params = self.count(model)
             value = flops if use_flops else params
             if value >= target:
-                lo, best = mid, (kept, value, flops, params)
+                lo = mid
             else:
                 hi = mid
-            if best and abs(best[1] - target) <= 0.02 * target:
+            key = (abs(value - target), value < target)
+            if best is None or key < best[0]:
+                best = (key, kept, flops, params)
+            if best[0][0] <= 0.02 * target:
                 break
-        if best is None:  # even the smallest step overshoots: prune nothing
-            best = (copy.deepcopy(self._kept), None) + self.count()
+        best = best[1:]
         spec = self.spec()
-        spec['flops']['pruned'], spec['params']['pruned'] = best[2:]
+        spec['flops']['pruned'], spec['params']['pruned'] = best[1:]
         for name, kept in best[0].items():
             spec['layers'][name]['kept'] = len(kept)
             if len(kept) < self._orig_out[name]:
