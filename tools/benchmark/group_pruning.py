@@ -8,7 +8,7 @@ batch 1 and 64 (all models timed in interleaved rounds; median and
 interquartile spread over rounds).
 
     OMP_NUM_THREADS=1 python tools/benchmark/group_pruning.py \
-        [--epochs 15] [--finetune-epochs 6] [--rounds 15] [--seed 0]
+        [--epochs 10] [--finetune-epochs 4] [--rounds 15] [--seed 0]
 
 Plain PyTorch loops over in-memory tensors (the same GroupPruning calls
 the hook makes), so it runs in minutes on one core.
@@ -135,8 +135,8 @@ def spread(values):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--epochs', type=int, default=15)
-    ap.add_argument('--finetune-epochs', type=int, default=6)
+    ap.add_argument('--epochs', type=int, default=10)
+    ap.add_argument('--finetune-epochs', type=int, default=4)
     ap.add_argument('--rounds', type=int, default=15)
     ap.add_argument('--seed', type=int, default=0)
     args = ap.parse_args()
