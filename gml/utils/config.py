@@ -288,6 +288,20 @@ def _require_zoos(path: str, text: str, require_detection) -> None:
         require_detection(f"{path} (its _base_ inherits 'mmdet::' configs)")
 
 
+def _wrap_pruned(cfg) -> None:
+    """``model.pruning_spec=PATH`` on a plain model: build it pruned, as
+    ``gml.GroupPruning`` (docs/pruning.md)."""
+    model = cfg.model
+    if not isinstance(model, dict) or not model.get('pruning_spec'):
+        return
+    if str(model.get('type', '')).split('.')[-1] == 'GroupPruning':
+        return
+    model = dict(model)
+    spec = model.pop('pruning_spec')
+    cfg.model = dict(type='gml.GroupPruning', model=model,
+                     pruning_spec=spec)
+
+
 def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None):
     """Read ``path``, apply overrides, and make it buildable by gml.
 
@@ -318,6 +332,7 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None):
     if cfg.get('model') is None:
         raise ConfigError(f'config file {path!r} defines neither `model` '
                           'nor `algorithm`')
+    _wrap_pruned(cfg)
     from gml.registry import MODELS
     from .scopes import normalize_scopes
     cfg.model = normalize_scopes(cfg.model, MODELS)

@@ -1,0 +1,258 @@
+"""gml.GroupPruning: FLOPs targets, the spec round trip in a new process,
+the ignored head, one-line errors, and the same spec under 1 or 2 Slurm
+ranks. Tiny models at 8x8 on CPU."""
+import glob
+import os
+import os.path as osp
+import subprocess
+
+import pytest
+import torch
+import torch.nn as nn
+import yaml
+from mmpretrain.structures import DataSample
+
+from gml.models.algorithms.pruning.group_pruning import (
+    GroupPruning, PruningSpecError, UntraceableModelError, dump_spec)
+from gml.registry import MODELS
+from gml.utils.config import load_config
+
+from ...conftest import slurm_available
+
+RESNET_CFG = 'configs/pruning/group/group_resnet18_digits_f50.py'
+PLAIN_RESNET_CFG = 'configs/classification/digits/resnet18_digits.py'
+MBV2_CFG = 'configs/pruning/group/group_mobilenetv2_digits_f50.py'
+TINY = ['train_dataloader.dataset.indices=64',
+        'val_dataloader.dataset.indices=64']
+
+
+def resnet():
+    return dict(
+        type='mmpretrain.ImageClassifier',
+        backbone=dict(type='mmpretrain.ResNet_CIFAR', depth=18,
+                      stem_channels=16, base_channels=16),
+        neck=dict(type='mmpretrain.GlobalAveragePooling'),
+        head=dict(type='mmpretrain.LinearClsHead', num_classes=10,
+                  in_channels=128))
+
+
+def mobilenetv2():
+    return dict(
+        type='mmpretrain.ImageClassifier',
+        backbone=dict(type='mmpretrain.MobileNetV2', widen_factor=0.5),
+        neck=dict(type='mmpretrain.GlobalAveragePooling'),
+        head=dict(type='mmpretrain.LinearClsHead', num_classes=10,
+                  in_channels=1280))
+
+
+MODELS_ = dict(resnet=resnet, mobilenetv2=mobilenetv2)
+
+
+def pruned(name, **kwargs):
+    torch.manual_seed(0)
+    kwargs.setdefault('target_flops', 0.5)
+    algo = GroupPruning(MODELS_[name](), input_shape=(1, 3, 8, 8), **kwargs)
+    algo.apply_spec(algo.search_spec(1, 1, kwargs.pop('batches', None)))
+    return algo.eval()
+
+
+@pytest.mark.parametrize('name', ['resnet', 'mobilenetv2'])
+def test_flops_ratio_target_met(name):
+    algo = pruned(name, target_flops=0.5)
+    flops, _ = algo.count()
+    assert abs(flops / algo.base_flops - 0.5) <= 0.05 * 0.5
+    # the spec records the same figures
+    assert algo.spec()['flops']['pruned'] == flops
+
+
+@pytest.mark.parametrize('name', ['resnet', 'mobilenetv2'])
+def test_absolute_and_params_targets(name):
+    base = GroupPruning(MODELS_[name](), input_shape=(1, 3, 8, 8))
+    target = 0.3 * base.base_flops
+    algo = pruned(name, target_flops=target, global_pruning=True)
+    assert abs(algo.count()[0] - target) <= 0.05 * target
+    algo = pruned(name, target_flops=None, target_params=0.4)
+    params = algo.count()[1]
+    assert abs(params / algo.base_params - 0.4) <= 0.05 * 0.4
+
+
+def _batches(n=2, size=8):
+    torch.manual_seed(1)
+    return [dict(inputs=[torch.randint(0, 255, (3, 8, 8)).to(torch.uint8)
+                         for _ in range(size)],
+                 data_samples=[DataSample().set_gt_label(i % 10)
+                               for i in range(size)]) for _ in range(n)]
+
+
+@pytest.mark.parametrize('importance', ['l1', 'l2', 'taylor', 'bn_scale'])
+def test_ignored_head_keeps_classes(importance):
+    torch.manual_seed(0)
+    model = resnet()
+    model['data_preprocessor'] = dict(
+        type='mmpretrain.ClsDataPreprocessor', num_classes=10)
+    algo = GroupPruning(model, input_shape=(1, 3, 8, 8), target_flops=0.5,
+                        importance=importance, round_to=4)
+    algo.apply_spec(algo.search_spec(1, 1, _batches()))
+    fc = algo.architecture.head.fc
+    assert fc.out_features == 10 and fc.in_features < 128
+    assert algo.architecture(torch.randn(2, 3, 8, 8)).shape == (2, 10)
+    # round_to: every pruned conv keeps a multiple of 4 channels
+    for name, layer in algo.spec()['layers'].items():
+        if name.endswith('conv1') or name.endswith('conv2'):
+            assert layer['kept'] % 4 == 0, name
+
+
+def test_taylor_needs_batches():
+    algo = GroupPruning(resnet(), input_shape=(1, 3, 8, 8),
+                        target_flops=0.5, importance='taylor')
+    with pytest.raises(Exception, match='Taylor importance needs'):
+        algo.search_spec(1, 1, None)
+
+
+def test_untraceable_module_is_named():
+    class Unused(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+            self.spare = nn.Conv2d(8, 8, 3)  # never called in forward
+            self.fc = nn.Linear(8, 10)
+
+        def forward(self, x):
+            return self.fc(self.conv(x).mean((2, 3)))
+
+    algo = GroupPruning(Unused(), input_shape=(1, 3, 8, 8),
+                        target_flops=0.5, ignored_layers=['fc'])
+    with pytest.raises(UntraceableModelError) as info:
+        algo.search_spec(1, 1)
+    assert "module 'spare'" in str(info.value)
+    assert '\n' not in str(info.value)
+
+
+def test_mismatching_spec_names_first_layer(tmp_path):
+    spec = pruned('resnet').spec()
+    spec['layers']['backbone.layer2.0.conv1']['out_channels'] = 99
+    path = str(tmp_path / 'spec.yaml')
+    dump_spec(spec, path)
+    with pytest.raises(PruningSpecError,
+                       match="layer 'backbone.layer2.0.conv1' has 32"):
+        GroupPruning(resnet(), pruning_spec=path)
+
+
+REBUILD = """
+import sys, torch
+from gml.registry import MODELS
+from gml.utils.config import load_config
+cfg = load_config(sys.argv[1], {'model.pruning_spec': sys.argv[2]})
+model = MODELS.build(cfg.model).eval()
+model.load_state_dict(torch.load(sys.argv[3])['state_dict'])
+x = torch.load(sys.argv[4])
+with torch.no_grad():
+    torch.save(model(x, mode='tensor'), sys.argv[5])
+"""
+
+
+@pytest.mark.parametrize('name,config', [('resnet', PLAIN_RESNET_CFG),
+                                         ('mobilenetv2', MBV2_CFG)])
+def test_rebuilt_in_new_process_gives_same_outputs(name, config, tmp_path,
+                                                   python_exe, repo_root):
+    cfg = load_config(config)
+    model_cfg = cfg.model.get('model', cfg.model)
+    torch.manual_seed(0)
+    algo = GroupPruning(model_cfg.to_dict(), input_shape=(1, 3, 8, 8),
+                        target_flops=0.5, global_pruning=name == 'resnet')
+    for step in (1, 2):  # iterative: two steps, weights change in between
+        algo.apply_spec(algo.search_spec(step, 2))
+        with torch.no_grad():
+            for p in algo.parameters():
+                p.add_(0.01 * torch.randn_like(p))
+    algo.eval()
+    dump_spec(algo.spec(), str(tmp_path / 'spec.yaml'))
+    torch.save(dict(state_dict=algo.state_dict()), tmp_path / 'ckpt.pth')
+    x = torch.randn(4, 3, 8, 8)
+    torch.save(x, tmp_path / 'x.pth')
+    with torch.no_grad():
+        expected = algo(x, mode='tensor')
+    proc = subprocess.run(
+        [python_exe, '-c', REBUILD, config, str(tmp_path / 'spec.yaml'),
+         str(tmp_path / 'ckpt.pth'), str(tmp_path / 'x.pth'),
+         str(tmp_path / 'y.pth')],
+        cwd=repo_root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = torch.load(tmp_path / 'y.pth')
+    assert got.shape == (4, 10)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+
+
+def _run(python, root, tool, *args, env=None):
+    return subprocess.run([python, f'tools/{tool}.py', *args], cwd=root,
+                          capture_output=True, text=True, timeout=600,
+                          env=env)
+
+
+@pytest.mark.slow
+def test_train_prunes_iteratively_then_test_any_config(python_exe,
+                                                       repo_root, tmp_path):
+    work = tmp_path / 'train'
+    proc = _run(python_exe, repo_root, 'train', RESNET_CFG, '--work-dir',
+                str(work), '--cfg-options', *TINY,
+                'train_cfg.max_epochs=2', 'model.prune_epochs=[0,1]')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    spec = yaml.safe_load((work / 'pruning_spec.yaml').read_text())
+    assert spec['steps'] == 2
+    ratio = spec['flops']['pruned'] / spec['flops']['original']
+    assert abs(ratio - 0.5) <= 0.025
+    # the plain (unpruned) config + spec + the ordinary checkpoint
+    for ckpt in ('pruned.pth', 'epoch_2.pth'):
+        proc = _run(python_exe, repo_root, 'test', PLAIN_RESNET_CFG,
+                    str(work / ckpt), '--work-dir', str(tmp_path / 'test'),
+                    '--cfg-options',
+                    f'model.pruning_spec={work / "pruning_spec.yaml"}')
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert 'accuracy/top1' in proc.stdout
+
+    # a spec of another model: one line naming the first layer, exit 2
+    other = pruned('mobilenetv2').spec()
+    dump_spec(other, str(tmp_path / 'other.yaml'))
+    proc = _run(python_exe, repo_root, 'test', PLAIN_RESNET_CFG,
+                str(work / 'pruned.pth'), '--work-dir',
+                str(tmp_path / 'bad'), '--cfg-options',
+                f'model.pruning_spec={tmp_path / "other.yaml"}')
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and 'Traceback' not in proc.stderr
+    assert "layer 'backbone.conv1' is not in the spec" in lines[0]
+
+
+def test_configs_build():
+    for config in glob.glob(osp.join(osp.dirname(__file__),
+                                     '../../../configs/pruning/group/*.py')):
+        cfg = load_config(config)
+        assert cfg.model.type == 'gml.GroupPruning'
+        if 'imagenet' not in config:
+            algo = MODELS.build(cfg.model)
+            assert algo.target_flops is not None
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+def test_slurm_two_ranks_same_spec_as_one(python_exe, repo_root, tmp_path):
+    ok, why = slurm_available()
+    if not ok:
+        pytest.skip(why)
+    specs = []
+    for ranks in ('1', '2'):
+        work = tmp_path / ranks
+        env = dict(os.environ, GPUS=ranks, GPUS_PER_NODE='0',
+                   CPUS_PER_TASK='1', PYTHON=python_exe, OMP_NUM_THREADS='1')
+        proc = subprocess.run(
+            ['sh', 'tools/slurm_train.sh', 'debug', 'gml_prune_test',
+             RESNET_CFG, '--work-dir', str(work), '--cfg-options', *TINY,
+             'train_cfg.max_epochs=1', 'model.prune_epochs=[0]'],
+            cwd=repo_root, capture_output=True, text=True, timeout=600,
+            env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        log = open(glob.glob(str(work / '*' / '*.log'))[0]).read()
+        assert f'GPU number: {ranks}' in log
+        specs.append(yaml.safe_load((work / 'pruning_spec.yaml').read_text()))
+    assert specs[0]['layers'] == specs[1]['layers']
+    assert any('kept_idx' in v for v in specs[0]['layers'].values())
