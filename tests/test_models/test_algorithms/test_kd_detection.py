@@ -13,6 +13,8 @@ from gml.utils.config import load_config
 # it, so a failure to import here is a broken install, not a reason to skip.
 import mmdet.models  # noqa: F401,E402
 
+pytestmark = pytest.mark.detection
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 DET = osp.join(ROOT, 'configs/kd/factor_transfer/detection/yolov3/'
