@@ -28,8 +28,9 @@ algorithm = dict(
         teacher='{{ fileDirname }}/yolov3_r18_digits_det_teacher.py',
         teacher_ckpt='${TEACHER_WORK_DIR}/latest.pth',
         distill_cfg=teacher,
-        # MEAL discriminates whole-image representations of classifiers; it
-        # has no counterpart for dense detection features (docs/kd.md)
+        # off so FT is measured alone; MEAL's soft labels (KD on image-level
+        # logits) have no detection counterpart, only its discriminator on
+        # pooled neck features would run here (docs/kd.md)
         use_meal=False),
 )
 
