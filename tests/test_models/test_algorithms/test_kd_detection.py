@@ -13,6 +13,8 @@ from gml.utils.config import load_config
 # --detection). conftest skips `detection` tests only on a core install.
 pytestmark = pytest.mark.detection
 
+pytestmark = pytest.mark.detection
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
 DET = osp.join(ROOT, 'configs/kd/factor_transfer/detection/yolov3/'
