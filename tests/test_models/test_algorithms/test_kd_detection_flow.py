@@ -108,8 +108,10 @@ def test_two_stage_ft_then_test_and_the_exported_student(teacher, tmp_path):
     keys = torch.load(exported, map_location='cpu')['state_dict']
     assert keys and not any(k.startswith(('distiller.', 'architecture.'))
                             for k in keys)
-    dist_sd = torch.load(f'{dist}/latest.pth', map_location='cpu')[
-        'state_dict']
+    # latest.pth is the tools' name; mmengine writes last_checkpoint
+    with open(f'{dist}/last_checkpoint') as f:
+        dist_sd = torch.load(f.read().strip(), map_location='cpu')[
+            'state_dict']
     for k, v in keys.items():
         assert torch.equal(v, dist_sd[f'architecture.{k}']), k
     alone = test_bbox(STUDENT, exported, tmp_path, 's', *low)
