@@ -281,10 +281,11 @@ def _text_of(path: str) -> str:
         return ''  # _read names what is wrong with the file
 
 
-def _require_zoos(path: str, text: str, require_detection) -> None:
+def _require_zoos(path: str, text: str) -> None:
     """A config inheriting mmdet's configs (``mmdet::``, here or in a base)
     needs the detection stack; say so before mmengine trips on it."""
     if 'mmdet::' in text:
+        from .scopes import require_detection  # imports mmengine's registry
         require_detection(f"{path} (its _base_ inherits 'mmdet::' configs)")
 
 
@@ -309,10 +310,9 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None):
         ConfigError: the file is missing or unreadable, or an override does
             not fit the config; the message names the file or the key.
     """
-    from .scopes import require_detection
-    _require_zoos(path, _text_of(path), require_detection)
+    _require_zoos(path, _text_of(path))
     cfg = _read(path)
-    _require_zoos(path, getattr(cfg, 'text', ''), require_detection)
+    _require_zoos(path, getattr(cfg, 'text', ''))
     _merge(cfg, path, cfg_options or {})
     if cfg_options and cfg.get('custom_imports'):
         # mmengine imports them when reading the file; an override may add
