@@ -100,13 +100,10 @@ def _children_sampler(cfg: SearchConfig, seed, constraints):
     ``--pop_size 50 --num_children 10``. Generation 0, the random initial
     population, holds ``population_size`` trials.
     """
-    import copy
-
     import optuna
     from optuna.samplers.nsgaii._elite_population_selection_strategy \
         import NSGAIIElitePopulationSelectionStrategy
     from optuna.trial import TrialState
-    worst = float('-inf') if cfg.mode == 'max' else float('inf')
 
     class ChildrenNSGAIISampler(optuna.samplers.NSGAIISampler):
         """Args: initial: the size of generation 0; the base class's
@@ -115,31 +112,21 @@ def _children_sampler(cfg: SearchConfig, seed, constraints):
         A trial stopped early by the pruner is a member too, judged by its
         last reported value (Optuna stores it as the pruned trial's value),
         so Hyperband's short jobs still feed the evolution; one stopped by
-        a constraint before reporting a reward counts as the worst value.
+        a constraint before reporting a reward is not a member.
         """
 
         def __init__(self, initial, **kwargs):
             super().__init__(**kwargs)
             self.initial = initial
 
-        @staticmethod
-        def _as_member(t):
-            if t.values is None:
-                # stopped by a constraint before any reward: a member with
-                # the worst value, so the constrained ranking (feasible
-                # first, then by violation) still sees it
-                t = copy.copy(t)
-                t.values = [worst]
-            return t
-
         def _members(self, study):
-            return [self._as_member(t) for t in study._get_trials(
+            # A trial stopped by a constraint before any reward is no
+            # member: the population keeps to configurations that hold
+            # (the seed's rule), and it cost (almost) nothing.
+            return [t for t in study._get_trials(
                 deepcopy=False, states=[TrialState.COMPLETE,
-                                        TrialState.PRUNED], use_cache=True)]
-
-        def get_parent_population(self, study, generation):
-            return [self._as_member(t) for t in
-                    super().get_parent_population(study, generation)]
+                                        TrialState.PRUNED], use_cache=True)
+                    if t.values is not None]
 
         def get_population(self, study, generation):
             key = self._get_generation_key()
