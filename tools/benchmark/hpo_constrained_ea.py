@@ -5,10 +5,14 @@ budget, Hyperband early stopping), the same without early stopping, and
 ``demo/hpo/search_random_baseline.yaml`` through ``search-run`` for each
 seed, and prints from each task's ``best.yaml`` the best feasible validation
 accuracy, with the jobs that met the constraint and the epochs spent (from
-``progress.csv``). ``at EA+HB epochs`` is the best feasible accuracy each
-method had reached when it had spent as many epochs as EA + Hyperband spent
-in the same seed (its ``progress.csv`` row with ``total_steps`` at most that):
-accuracy per unit of compute.
+``progress.csv``). Accuracy per unit of compute: ``to best`` is the epochs
+a method had spent when it first reached its best feasible accuracy, and
+``at EA+HB epochs`` the best feasible accuracy it had reached when it had
+spent as many epochs as EA + Hyperband spent in all in the same seed.
+
+Jobs run one at a time by default (``--concurrency 1``): the samplers then
+see the same finished jobs in every run and the figures repeat exactly;
+with 2 the order in which jobs end varies and so do the results.
 
     python tools/benchmark/hpo_constrained_ea.py [--seeds 0 1 2]
 """
@@ -65,6 +69,15 @@ def run_task(project, env, name, cfg):
     return best, feasible, len(jobs), epochs, wall, progress
 
 
+def to_best(progress):
+    """Epochs spent when the final best feasible accuracy was reached."""
+    final = progress[-1]['best_feasible'] if progress else ''
+    for row in progress:
+        if final and row['best_feasible'] == final:
+            return row['total_steps']
+    return '-'
+
+
 def best_within(progress, epochs):
     """The best feasible accuracy once at most ``epochs`` were spent."""
     best = None
@@ -77,8 +90,10 @@ def best_within(progress, epochs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--max-jobs', type=int, default=None,
-                        help='override search.max_jobs (the yamls: 24)')
+    parser.add_argument('--max-jobs', type=int, default=48,
+                        help='search.max_jobs (the yamls: 24)')
+    parser.add_argument('--concurrency', type=int, default=1,
+                        help='search.concurrency (the yamls: 2)')
     args = parser.parse_args()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (REPO, os.environ.get('PYTHONPATH')) if p))
@@ -90,17 +105,16 @@ def main():
         for seed in args.seeds:
             for method, cfg in methods().items():
                 cfg['search']['seed'] = seed
-                if args.max_jobs:
-                    cfg['search']['max_jobs'] = args.max_jobs
+                cfg['search'].update(max_jobs=args.max_jobs,
+                                     concurrency=args.concurrency)
                 name = f'{method.replace("+", "-")}-s{seed}'
                 rows.append((method, seed, *run_task(project, env, name,
                                                      cfg)))
-    jobs = args.max_jobs or methods()['EA']['search']['max_jobs']
-    print(f'digits MLP, params <= 4000, {jobs} jobs of 9 epochs at most, '
-          'concurrency 2')
+    print(f'digits MLP, params <= 4000, {args.max_jobs} jobs of 9 epochs at '
+          f'most, concurrency {args.concurrency}')
     print(f'{"method":<13} {"seed":>4} {"best feasible acc":>18} '
           f'{"(hidden, lr)":>16} {"feasible/jobs":>13} {"epochs":>6} '
-          f'{"at EA+HB epochs":>15} {"wall s":>7}')
+          f'{"to best":>7} {"at EA+HB epochs":>15} {"wall s":>7}')
     budget = {seed: epochs for method, seed, _, _, _, epochs, _, _ in rows
               if method == 'EA+Hyperband'}
     for method, seed, best, feasible, jobs, epochs, wall, progress in rows:
@@ -110,8 +124,8 @@ def main():
         within = best_within(progress, budget.get(seed, epochs))
         within = 'none' if within is None else f'{within:.2f}'
         print(f'{method:<13} {seed:>4} {acc:>18} {where:>16} '
-              f'{f"{feasible}/{jobs}":>13} {epochs:>6} {within:>15} '
-              f'{wall:>7.1f}')
+              f'{f"{feasible}/{jobs}":>13} {epochs:>6} '
+              f'{to_best(progress):>7} {within:>15} {wall:>7.1f}')
 
 
 if __name__ == '__main__':
