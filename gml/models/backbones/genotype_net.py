@@ -1,8 +1,8 @@
 """A backbone built from any genotype (``gml.models.morphism.genotype``).
 
-Each branch: a stem (conv-BN-ReLU, or any ``stem_cfg``) on the input image, then its depth
-levels in order (blocks of one level side by side, outputs concatenated),
-then global average pooling. The branches' pooled features are
+Each branch: a stem (conv-BN-act, or any ``stem_cfg``) on the input image,
+then its depth levels in order (blocks of one level side by side, outputs
+concatenated), then global average pooling. The branches' pooled features are
 concatenated: the backbone returns ``(features,)`` of ``out_channels``.
 
 Blocks are named by their genotype ``block_id``
