@@ -257,6 +257,10 @@ def _parse_search(search, cfg):
         cfg.num_children = _positive_int(search, 'num_children', None)
     cfg.default_config = _parse_default_config(search.get('default_config'),
                                                cfg.space)
+    if cfg.default_config and cfg.sampler == 'grid':
+        raise SearchError('search.default_config: type grid runs every '
+                          'configuration already; use random, tpe or '
+                          'evolution')
     cfg.sync_reports = search.get('sync_reports', False)
     if not isinstance(cfg.sync_reports, bool):
         raise SearchError('search.sync_reports: expected true or false')

@@ -190,6 +190,8 @@ def test_feasible_first_pruner_stops_the_infeasible_leader():
      "argument ['a', 'b']"),
     ({'default_config': {'a': 0.5, 'b': 12}},
      'search.default_config.b: 12 is outside the search argument'),
+    ({'default_config': {'a': 0.5, 'b': 2}, 'type': 'grid'},
+     'search.default_config: type grid runs every configuration already'),
     ({'constraints': [{'scalar': 'p', 'max': 1, 'check': 'now'}]},
      "search.constraints[0].check: got 'now'; expected end"),
     ({'constraints': [{'param': 'c', 'max': 1}]},
