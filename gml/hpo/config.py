@@ -14,10 +14,19 @@ search:                         # optional; defaults below
   mode: max                     # max | min
   reward_reduce: last           # last | best value of the history
   early_stop: none              # none|hyperband|asha|median|{type: ...}
+                                #   with constraints, rungs rank feasible
+                                #   jobs first (feasible_first: false: not)
   constraints: []               # [{scalar: params, max: 1.0e6}]: tpe and
                                 #   evolution sample by them; all choose best
+                                #   check: end (last value) | report (stop
+                                #   the job as soon as it reports a
+                                #   violating value); {param: NAME, max: X}
+                                #   bounds a launch parameter (never launched)
   seed: null
-  population_size: 8            # evolution: jobs per generation
+  population_size: 8            # evolution: jobs per generation (the elite
+  num_children: null            #   population); children per generation
+                                #   (default: population_size)
+  default_config: null          # {arg: value}: the first job's sampled values
   poll_interval: 0.2            # seconds between looks at running jobs
   sync_reports: false           # early_stop: report() waits for the verdict
   max_time: null                # wall-clock budget: 3600, '90m', '23h'
@@ -45,7 +54,7 @@ LAUNCHERS = ('local', 'sbatch')
 _SEARCH_KEYS = ('type', 'max_jobs', 'concurrency', 'reward_attribute', 'mode',
                 'reward_reduce', 'early_stop', 'constraints', 'seed',
                 'poll_interval', 'population_size', 'sync_reports',
-                'max_time')
+                'max_time', 'num_children', 'default_config')
 _TASK_KEYS = ('template', 'search_args', 'pre_callback', 'after_callback')
 
 
@@ -65,6 +74,8 @@ class SearchConfig:
     seed: Optional[int] = None
     poll_interval: float = 0.2
     population_size: int = 8
+    num_children: Optional[int] = None
+    default_config: Optional[dict] = None
     sync_reports: bool = False
     max_time: Optional[float] = None
     launcher: str = 'local'
@@ -239,6 +250,17 @@ def _parse_search(search, cfg):
     cfg.population_size = _positive_int(search, 'population_size', 8)
     if cfg.population_size < 2:
         raise SearchError('search.population_size: expected an int >= 2')
+    if search.get('num_children') is not None:
+        if cfg.sampler != 'evolution':
+            raise SearchError('search.num_children: only type evolution has '
+                              f'children; got type {cfg.sampler!r}')
+        cfg.num_children = _positive_int(search, 'num_children', None)
+    cfg.default_config = _parse_default_config(search.get('default_config'),
+                                               cfg.space)
+    if cfg.default_config and cfg.sampler == 'grid':
+        raise SearchError('search.default_config: type grid runs every '
+                          'configuration already; use random, tpe or '
+                          'evolution')
     cfg.sync_reports = search.get('sync_reports', False)
     if not isinstance(cfg.sync_reports, bool):
         raise SearchError('search.sync_reports: expected true or false')
@@ -255,7 +277,8 @@ def _parse_search(search, cfg):
             cfg.scalars.append(cfg.reward_attribute)
     cfg.max_time = parse_duration(search.get('max_time'), 'search.max_time')
     cfg.early_stop = _parse_early_stop(search.get('early_stop', 'none'))
-    cfg.constraints = _parse_constraints(search.get('constraints') or [])
+    cfg.constraints = _parse_constraints(search.get('constraints') or [],
+                                         cfg.space)
 
     grid_size = cfg.space.grid_size()
     if cfg.sampler == 'grid':
@@ -307,25 +330,69 @@ def _parse_early_stop(value):
     if not isinstance(value, dict) or value.get('type') not in PRUNERS:
         raise SearchError(f'search.early_stop: got {value!r}; expected one of '
                           f'{", ".join(PRUNERS)} or {{type: ..., options}}')
+    if not isinstance(value.get('feasible_first', True), bool):
+        raise SearchError('search.early_stop.feasible_first: got '
+                          f'{value["feasible_first"]!r}; expected true or '
+                          'false')
     return dict(value)
 
 
-def _parse_constraints(items):
+def _parse_constraints(items, space):
+    """``{scalar: NAME, max/min, check: end|report}`` bounds a reported
+    scalar; ``{param: NAME, max/min}`` a launch parameter (checked before
+    the job starts)."""
     if not isinstance(items, list):
         raise SearchError('search.constraints: expected a list of '
-                          '{scalar: NAME, max: X} / {scalar, min}')
+                          '{scalar: NAME, max: X} / {scalar, min} / '
+                          '{param: NAME, max: X}')
     out = []
     for i, c in enumerate(items):
         where = f'search.constraints[{i}]'
-        if not isinstance(c, dict) or not isinstance(c.get('scalar'), str):
-            raise SearchError(f'{where}: expected {{scalar: NAME, max: X}}')
+        kinds = [k for k in ('scalar', 'param')
+                 if isinstance(c, dict) and k in c]
+        if len(kinds) != 1 or not isinstance(c[kinds[0]], str):
+            raise SearchError(f'{where}: expected {{scalar: NAME, max: X}} '
+                              'or {param: NAME, max: X}')
         bounds = {k: c[k] for k in ('min', 'max') if k in c}
-        if not bounds or set(c) - {'scalar', 'min', 'max'} or not all(
-                isinstance(v, (int, float)) for v in bounds.values()):
-            raise SearchError(f'{where}: expected scalar plus numeric min '
-                              'and/or max')
+        allowed = {kinds[0], 'min', 'max'} | (
+            {'check'} if kinds[0] == 'scalar' else set())
+        if not bounds or set(c) - allowed or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool)
+                for v in bounds.values()):
+            raise SearchError(f'{where}: expected {kinds[0]} plus numeric min'
+                              f' and/or max; allowed keys {sorted(allowed)}')
+        if c.get('check', 'end') not in ('end', 'report'):
+            raise SearchError(f'{where}.check: got {c["check"]!r}; expected '
+                              'end (the last reported value) or report '
+                              '(stop the job at its first violating report)')
+        if kinds[0] == 'param' and c['param'] not in space.template_names():
+            raise SearchError(f'{where}.param: {c["param"]!r} is not a '
+                              'search argument; expected one of '
+                              f'{space.template_names()}')
         out.append(dict(c))
     return out
+
+
+def _parse_default_config(value, space):
+    """``{arg: value}`` for every search argument, inside its range."""
+    if value is None:
+        return None
+    where = 'search.default_config'
+    dists = space.distributions()
+    if not isinstance(value, dict) or set(value) != set(dists):
+        got = sorted(value) if isinstance(value, dict) else repr(value)
+        raise SearchError(f'{where}: got {got}; expected a value for each '
+                          f'search argument {sorted(dists)} (Nested: the '
+                          'index of its choice)')
+    for name, dist in dists.items():
+        try:
+            ok = dist._contains(dist.to_internal_repr(value[name]))
+        except (ValueError, TypeError):
+            ok = False
+        if not ok:
+            raise SearchError(f'{where}.{name}: {value[name]!r} is outside '
+                              f'the search argument ({dist})')
+    return dict(value)
 
 
 def _parse_launcher(launcher, cfg):

@@ -30,8 +30,9 @@ from .outcome import (all_failed, best_job, best_record, display,
 from .project import Selection, populate
 from .report import ACK_FILE
 from .rewards import HistoryReader, resolve_attribute, reward, unreported
-from .schedulers import (constraint_scalars, constraint_values, open_study,
-                         running_trial)
+from .schedulers import (VIOLATING, constraint_scalars, constraint_values,
+                         launch_violations, open_study, report_violations,
+                         running_trial, violated_so_far)
 from .store import TERMINAL, Job, Task, now
 from .template import render
 
@@ -85,6 +86,13 @@ class Controller:
                          controller_start=_proc_start_ticks(os.getpid()))
         self.study, self.flush, close = open_study(
             self.cfg, self.task, info.get('study_name', self.task.name))
+        if self.cfg.default_config and not self.study.get_trials(
+                deepcopy=False):
+            self.study.enqueue_trial(self.cfg.default_config)
+        # Running jobs are read when a pruner or a constraint checked at
+        # report time needs their scalars.
+        self.watch = self.cfg.early_stop['type'] != 'none' or any(
+            c.get('check') == 'report' for c in self.cfg.constraints)
         old = {s: signal.signal(s, self._on_signal)
                for s in (signal.SIGTERM, signal.SIGINT)}
         # A finished child wakes the loop at once instead of after a poll.
@@ -113,6 +121,9 @@ class Controller:
                          ended_by=self.ended_by, time_used=self._time_used(),
                          job_counts=status_counts(infos),
                          error=problem if status == 'error' else None)
+        if infos:  # after time_used: drawing is not the search's time
+            from .progress import write_progress
+            write_progress(self.task.path, infos, self.cfg.mode, self.attr)
         return status
 
     def _time_used(self) -> float:
@@ -169,6 +180,9 @@ class Controller:
         self.next_job += 1
         self.used += 1
         os.makedirs(job.path)
+        if launch_violations(self.cfg, params):
+            self.reject(job, trial, params)
+            return
         # Scalars files older than the folder came with the project.
         created = os.stat(job.path).st_mtime
         populate(self.selection, self.task.snapshot, job.path,
@@ -184,6 +198,23 @@ class Controller:
                    **hooks)
         self.task.link_tree(job, params)
         self.start(job)
+
+    def reject(self, job: Job, trial, params: dict) -> None:
+        """Record a job whose launch parameters break a constraint as
+        infeasible without starting it."""
+        self.flush()  # the trial is on disk before a record names it
+        job.update(name=job.name, status='pruned', stop_reason='infeasible',
+                   trial=trial.number, params=params,
+                   sampled=dict(trial.params), run_path=job.path,
+                   command=render(self.cfg.template, params),
+                   start_time=now(), end_time=now(), reward=None, steps=0,
+                   constraint_values=constraint_values(self.cfg, {}, params),
+                   constraint_scalars=constraint_scalars(self.cfg, {},
+                                                         params),
+                   feasible=False)
+        self.tell(job)
+        self._say(f'job {job.name} not launched: {params} break the '
+                  'constraints')
 
     def start(self, job: Job) -> None:
         info = job.info()
@@ -220,10 +251,15 @@ class Controller:
                 if name in self.unrecorded:
                     job.update()
                     self.unrecorded.discard(name)
-                if self.cfg.early_stop['type'] == 'none':
+                if not self.watch:
                     continue
                 history = self.reader(job).read(rescan=False)
-                if self._should_prune(job, info, history):
+                if report_violations(self.cfg, history):
+                    self.launcher.kill(job, info)
+                    self.finish(job, 'pruned', code=None,
+                                reason='infeasible')
+                elif self.cfg.early_stop['type'] != 'none' and \
+                        self._should_prune(job, info, history):
                     self.launcher.kill(job, info)
                     self.finish(job, 'pruned', code=None)
                 elif self.cfg.sync_reports:
@@ -239,6 +275,9 @@ class Controller:
         reported = self.study._storage.get_trial(
             trial._trial_id).intermediate_values
         fresh = [s for s in sorted(series) if s not in reported]
+        if fresh and self.cfg.constraints and not trial.user_attrs.get(
+                VIOLATING) and violated_so_far(self.cfg, history):
+            trial.set_user_attr(VIOLATING, True)  # ranked below feasible
         for step in fresh:
             trial.report(series[step], step)
         return bool(fresh) and trial.should_prune()
@@ -251,7 +290,7 @@ class Controller:
                               f'{max(steps)}\n', fsync=False)
 
     def finish(self, job: Job, status: str, code: Optional[int],
-               check: bool = False):
+               check: bool = False, reason: Optional[str] = None):
         """Record the job's end, then tell the study (order matters for
         recovery: a terminal record whose trial is still RUNNING is told
         again on restart)."""
@@ -269,10 +308,17 @@ class Controller:
             value = reward(history, self.attr, self.cfg.mode,
                            self.cfg.reward_reduce)
         extra = read_results(job.path)
+        if reason:
+            extra['stop_reason'] = reason
+        # The compute the job spent: its highest reported step (epochs).
+        extra['steps'] = max((max(s) for s in history.values() if s),
+                             default=0)
         if self.cfg.constraints:
-            extra['constraint_values'] = constraint_values(self.cfg, history)
+            params = job.info().get('params')
+            extra['constraint_values'] = constraint_values(self.cfg, history,
+                                                           params)
             extra['constraint_scalars'] = constraint_scalars(self.cfg,
-                                                             history)
+                                                             history, params)
             extra['feasible'] = all(v <= 0
                                     for v in extra['constraint_values'])
         job.update(status=status, exit_code=code, end_time=now(),
@@ -284,6 +330,7 @@ class Controller:
             from .tb_export import export_job
             export_job(job, history, self.cfg.scalars)
         self._say(f'job {job.name} {status}'
+                  + (f' ({reason})' if reason else '')
                   + (f' (exit code {code})' if status == 'error' else '')
                   + (f' {self.attr}={display(value)}' if value is not None
                      else ''))

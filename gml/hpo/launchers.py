@@ -277,9 +277,11 @@ def _job_name(job) -> str:
 
 
 def build_launcher(cfg):
-    # Jobs wait for the pruner's verdict only when there is a pruner.
-    sync = 60.0 if cfg.sync_reports and cfg.early_stop['type'] != 'none' \
-        else 0
+    # Jobs wait for a verdict only when there is one: a pruner's, or that
+    # of a constraint checked at report time.
+    judged = cfg.early_stop['type'] != 'none' or any(
+        c.get('check') == 'report' for c in cfg.constraints)
+    sync = 60.0 if cfg.sync_reports and judged else 0
     if cfg.launcher == 'sbatch':
         return SbatchLauncher(cfg.sbatch_args, sync)
     return LocalLauncher(sync)

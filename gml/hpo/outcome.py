@@ -59,8 +59,9 @@ def best_record(best: dict, task_name: str, attr: str, mode: str,
     if constraints:
         record['feasible'] = best['feasible']
         scalars = best.get('constraint_scalars') or {}
-        record['constraints'] = [dict(c, value=scalars.get(c['scalar']))
-                                 for c in constraints]
+        record['constraints'] = [
+            dict(c, value=scalars.get(c.get('scalar', c.get('param'))))
+            for c in constraints]
         if not best['feasible']:
             record['note'] = ('no job satisfied the constraints; this is the '
                               'best job overall')

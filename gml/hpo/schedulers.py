@@ -13,29 +13,65 @@ import warnings
 from .config import SearchConfig
 
 
-def constraint_values(cfg: SearchConfig, history) -> list:
-    """Optuna's convention: each value <= 0 means that constraint holds."""
+def _bound_values(c: dict, value) -> list:
+    """Optuna's convention: each value <= 0 means that bound holds."""
+    if value is None:  # never reported: treat as violated
+        return [1.0] * len([k for k in ('max', 'min') if k in c])
+    out = []
+    if 'max' in c:
+        out.append(value - c['max'])
+    if 'min' in c:
+        out.append(c['min'] - value)
+    return out
+
+
+def _last(history, name):
+    series = history.get(name)
+    return series[max(series)] if series else None
+
+
+def constraint_values(cfg: SearchConfig, history, params=None) -> list:
+    """One value per bound, in ``cfg.constraints`` order (<= 0: holds).
+
+    A ``param`` constraint reads the job's launch ``params``; a ``scalar``
+    constraint the last value the job reported.
+    """
     values = []
     for c in cfg.constraints:
-        series = history.get(c['scalar'])
-        if not series:
-            values.append(1.0)  # never reported: treat as violated
-            continue
-        last = series[max(series)]
-        if 'max' in c:
-            values.append(last - c['max'])
-        if 'min' in c:
-            values.append(c['min'] - last)
+        value = (params or {}).get(c['param']) if 'param' in c \
+            else _last(history, c['scalar'])
+        values.extend(_bound_values(c, value))
     return values
 
 
-def constraint_scalars(cfg: SearchConfig, history) -> dict:
-    """The last reported value of each constrained scalar (None: never)."""
-    out = {}
-    for c in cfg.constraints:
-        series = history.get(c['scalar'])
-        out[c['scalar']] = series[max(series)] if series else None
-    return out
+def constraint_scalars(cfg: SearchConfig, history, params=None) -> dict:
+    """The value each constraint judged (None: never reported)."""
+    return {c.get('scalar', c.get('param')):
+            (params or {}).get(c['param']) if 'param' in c
+            else _last(history, c['scalar']) for c in cfg.constraints}
+
+
+def launch_violations(cfg: SearchConfig, params: dict) -> list:
+    """The ``param`` constraints the launch parameters break."""
+    return [c for c in cfg.constraints if 'param' in c
+            and any(v > 0 for v in _bound_values(c, params.get(c['param'])))]
+
+
+def report_violations(cfg: SearchConfig, history) -> list:
+    """The ``check: report`` constraints a running job already breaks."""
+    return [c for c in cfg.constraints if c.get('check') == 'report'
+            and _last(history, c['scalar']) is not None
+            and any(v > 0 for v in _bound_values(
+                c, _last(history, c['scalar'])))]
+
+
+def violated_so_far(cfg: SearchConfig, history) -> bool:
+    """Whether a scalar the job reported already breaks its bound (an
+    unreported scalar is not held against a running job)."""
+    return any(_last(history, c['scalar']) is not None
+               and any(v > 0 for v in _bound_values(
+                   c, _last(history, c['scalar'])))
+               for c in cfg.constraints if 'scalar' in c)
 
 
 def _constraints_func(frozen_trial):
@@ -58,6 +94,74 @@ def _ask_tell_grid_sampler(grid, seed):
     return AskTellGridSampler(grid, seed=seed)
 
 
+def _children_sampler(cfg: SearchConfig, seed, constraints):
+    """NSGA-II whose generations hold ``num_children`` new trials while the
+    elite (parent) population keeps ``population_size``: the seed's
+    ``--pop_size 50 --num_children 10``. Generation 0, the random initial
+    population, holds ``population_size`` trials.
+    """
+    import optuna
+    from optuna.samplers.nsgaii._elite_population_selection_strategy \
+        import NSGAIIElitePopulationSelectionStrategy
+    from optuna.trial import TrialState
+
+    class ChildrenNSGAIISampler(optuna.samplers.NSGAIISampler):
+        """Args: initial: the size of generation 0; the base class's
+        ``population_size`` is the size of every later generation.
+
+        A trial stopped early by the pruner is a member too, judged by its
+        last reported value (Optuna stores it as the pruned trial's value),
+        so Hyperband's short jobs still feed the evolution; one stopped by
+        a constraint before reporting a reward is not a member.
+        """
+
+        def __init__(self, initial, **kwargs):
+            super().__init__(**kwargs)
+            self.initial = initial
+
+        def _members(self, study):
+            # A trial stopped by a constraint before any reward is no
+            # member: the population keeps to configurations that hold
+            # (the seed's rule), and it cost (almost) nothing.
+            return [t for t in study._get_trials(
+                deepcopy=False, states=[TrialState.COMPLETE,
+                                        TrialState.PRUNED], use_cache=True)
+                    if t.values is not None]
+
+        def get_population(self, study, generation):
+            key = self._get_generation_key()
+            return [t for t in self._members(study)
+                    if t.system_attrs.get(key) == generation]
+
+        def get_trial_generation(self, study, trial):
+            key = self._get_generation_key()
+            generation = trial.system_attrs.get(key)
+            if generation is not None:
+                return generation
+            counts = {}
+            for t in self._members(study):
+                g = t.system_attrs.get(key, -1)
+                counts[g] = counts.get(g, 0) + 1
+            generation = max([g for g in counts if g >= 0], default=0)
+            size = self.initial if generation == 0 else self.population_size
+            if counts.get(generation, 0) >= size:
+                generation += 1
+            study._storage.set_trial_system_attr(trial._trial_id, key,
+                                                 generation)
+            return generation
+
+    elite = NSGAIIElitePopulationSelectionStrategy(
+        population_size=cfg.population_size, constraints_func=constraints)
+    sampler = ChildrenNSGAIISampler(
+        cfg.population_size, seed=seed, constraints_func=constraints,
+        population_size=cfg.population_size,
+        elite_population_selection_strategy=elite)
+    # Set after construction: the base checks population_size >= the
+    # crossover's parents, which come from the elite population here.
+    sampler.population_size = cfg.num_children
+    return sampler
+
+
 def build_sampler(cfg: SearchConfig):
     import optuna
     seed = cfg.seed
@@ -71,33 +175,75 @@ def build_sampler(cfg: SearchConfig):
     # user cannot act on that, so it is silenced here and only here.
     with warnings.catch_warnings():
         warnings.filterwarnings(
-            'ignore', r'Argument ``constraints_func`` is an experimental',
+            'ignore', r'Argument ``(constraints_func|elite_population_selec'
+            r'tion_strategy)`` is an experimental',
             optuna.exceptions.ExperimentalWarning)
         if cfg.sampler == 'tpe':
             return optuna.samplers.TPESampler(
                 seed=seed, constraints_func=constraints,
                 n_startup_trials=min(10, max(2, cfg.max_jobs // 4)))
         if cfg.sampler == 'evolution':
-            return optuna.samplers.NSGAIISampler(
-                seed=seed, constraints_func=constraints,
-                population_size=cfg.population_size)
+            if cfg.num_children is None:
+                return optuna.samplers.NSGAIISampler(
+                    seed=seed, constraints_func=constraints,
+                    population_size=cfg.population_size)
+            return _children_sampler(cfg, seed, constraints)
     raise ValueError(cfg.sampler)
+
+
+#: Set on a running trial once it breaks a constraint (FeasibleFirst).
+VIOLATING = 'gml:violating'
+
+
+def _feasible_first(base, maximize: bool):
+    """Wrap an Optuna pruner so that its rungs rank feasible trials above
+    infeasible ones, as the constrained EA's population does.
+
+    A trial marked ``VIOLATING`` is shown to ``base`` with its intermediate
+    values moved far below (maximize) or above (minimize) any real value;
+    rung comparisons only order values, so every feasible trial outranks
+    it and infeasible trials keep their order among themselves.
+    """
+    import copy
+
+    import optuna
+    shift = -1e12 if maximize else 1e12
+
+    class FeasibleFirstPruner(optuna.pruners.BasePruner):
+        """Args: base: the wrapped pruner."""
+
+        def __init__(self, base):
+            self.base = base
+
+        def prune(self, study, trial):
+            if trial.user_attrs.get(VIOLATING):
+                trial = copy.copy(trial)
+                trial.intermediate_values = {
+                    k: v + shift for k, v in trial.intermediate_values.items()}
+            return self.base.prune(study, trial)
+
+    return FeasibleFirstPruner(base)
 
 
 def build_pruner(cfg: SearchConfig):
     import optuna
-    options = {k: v for k, v in cfg.early_stop.items() if k != 'type'}
+    options = {k: v for k, v in cfg.early_stop.items()
+               if k not in ('type', 'feasible_first')}
     kind = cfg.early_stop['type']
     if kind == 'hyperband':
         options.setdefault('min_resource', 1)
-        return optuna.pruners.HyperbandPruner(**options)
-    if kind == 'asha':
+        pruner = optuna.pruners.HyperbandPruner(**options)
+    elif kind == 'asha':
         options.setdefault('min_resource', 1)
-        return optuna.pruners.SuccessiveHalvingPruner(**options)
-    if kind == 'median':
+        pruner = optuna.pruners.SuccessiveHalvingPruner(**options)
+    elif kind == 'median':
         options.setdefault('n_startup_trials', 2)
-        return optuna.pruners.MedianPruner(**options)
-    return optuna.pruners.NopPruner()
+        pruner = optuna.pruners.MedianPruner(**options)
+    else:
+        return optuna.pruners.NopPruner()
+    if cfg.constraints and cfg.early_stop.get('feasible_first', True):
+        pruner = _feasible_first(pruner, cfg.mode == 'max')
+    return pruner
 
 
 def _wal_sqlite(dbapi_connection, connection_record):

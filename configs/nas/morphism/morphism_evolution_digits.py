@@ -22,6 +22,8 @@ train_cfg = dict(
                       block_types=('conv', 'resnet'), min_depth=1,
                       max_depth=5, max_width=2, max_strides=2),
     score_key='accuracy/top1',
+    rule='greater',  # 'less' for a metric to minimise (e.g. a loss)
+    fitness_in_names=False,  # True: 0000_00001_0.90547_meta.json (Evolly)
     # fitness = top-1 x (target_params / params) ** w_params (Evolly)
     fitness=dict(target_params=50_000, w_params=0.02),
     input_shape=(3, 8, 8))

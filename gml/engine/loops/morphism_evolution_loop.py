@@ -15,8 +15,14 @@ Per model, ``models/<generation>_<id>_meta.json`` (Evolly's keys:
 ``train_loss``, ``val_metric``, ``config``, ``parameters``, ``flops``,
 ``training_time``, ``fitness``) and ``models/<generation>_<id>.pth``; per
 run ``evolution.csv``, ``best_genotype.yaml``, ``best_model.pth``,
-``fitness.png``, ``lineage.png`` and ``evolution_state.json`` (what
-``tools/search.py --resume`` continues from).
+``fitness.png``, ``lineage.png``, ``storyboard.png`` (the best lineage's
+architectures, written at the end) and ``evolution_state.json`` (what
+``tools/search.py --resume`` continues from). With ``fitness_in_names`` the
+meta files carry the fitness as Evolly's do
+(``0000_00001_0.90547_meta.json``); readers accept both names. Each
+generation's best fitness, the best so far and its params go to the runner's
+visualizer (``evolution/*`` scalars: TensorBoard with
+``vis_backends=[dict(type='TensorboardVisBackend')]``).
 """
 import copy
 import json
@@ -30,8 +36,11 @@ from mmengine.dist import (all_gather_object, barrier, get_rank,
                            get_world_size, is_main_process)
 
 from gml.engine.morphism.child_trainer import local_loader, train_epochs
-from gml.engine.morphism.evolution_report import (best_record, write_best,
-                                                  write_csv, write_plots)
+from gml.engine.morphism.evolution_report import (RULES, best_record,
+                                                  best_so_far, find_meta,
+                                                  meta_name, ranked,
+                                                  write_best, write_csv,
+                                                  write_plots)
 from gml.engine.search.resource_estimator import count_flops, count_params
 from gml.models.morphism.genotype import Genotype, load_genotype
 from gml.models.morphism.inheritance import INIT_METHODS, inherit
@@ -71,11 +80,18 @@ class MorphismEvolutionLoop(GenerationalLoop):
         mutations: relative weight of each mutation kind (see
             ``gml.models.morphism.mutation.MUTATIONS``).
         search_space: bounds (see ``SearchSpace``).
-        score_key: the validation metric (higher is better).
+        score_key: the validation metric.
+        rule: ``'greater'`` (default) or ``'less'``: whether a higher or a
+            lower ``score_key`` is better (mmengine's CheckpointHook
+            naming; Evolly's ``metric_op`` max/min). Fitness, parents, the
+            best model and the plots follow it.
         fitness: ``dict(target_params=, w_params=, target_flops=,
             w_flops=)``: fitness = score x (target_params / params) **
             w_params x (target_flops / flops) ** w_flops (Evolly's
-            trade-off; the default is the plain score).
+            trade-off; the default is the plain score). With ``rule='less'``
+            the ratios are inverted, so a larger model still costs.
+        fitness_in_names: name meta files ``<gen>_<id>_<fitness>_meta.json``
+            (Evolly's pattern) instead of ``<gen>_<id>_meta.json``.
         input_shape: ``(C, H, W)`` for counting FLOPs.
         lr_schedule: ``'cosine'`` (per child, over its epochs) or
             ``'constant'``.
@@ -107,7 +123,9 @@ class MorphismEvolutionLoop(GenerationalLoop):
                  mutations: Optional[Dict[str, float]] = None,
                  search_space: Optional[Dict] = None,
                  score_key: str = 'accuracy/top1',
+                 rule: str = 'greater',
                  fitness: Optional[Dict] = None,
+                 fitness_in_names: bool = False,
                  input_shape: Sequence[int] = (3, 224, 224),
                  lr_schedule: str = 'cosine',
                  max_trials: int = 100,
@@ -146,7 +164,12 @@ class MorphismEvolutionLoop(GenerationalLoop):
         self.child_epochs = child_epochs
         self.init = init
         self.mutator = GenotypeMutator(search_space, mutations)
+        if rule not in RULES:
+            raise ConfigError(f'train_cfg.rule must be one of {RULES}, got '
+                              f'{rule!r}')
         self.score_key = score_key
+        self.rule = rule
+        self.fitness_in_names = bool(fitness_in_names)
         self.fitness_cfg = dict(target_params=None, w_params=0.0,
                                 target_flops=None, w_flops=0.0)
         unknown = set(fitness or {}) - set(self.fitness_cfg)
@@ -196,10 +219,12 @@ class MorphismEvolutionLoop(GenerationalLoop):
     def fitness(self, score: float, params: int, flops: int) -> float:
         f = self.fitness_cfg
         value = score
+        # 'less': the inverse ratio, so a larger model still scores worse
+        power = 1 if self.rule == 'greater' else -1
         if f['target_params'] and f['w_params']:
-            value *= (f['target_params'] / params) ** f['w_params']
+            value *= (f['target_params'] / params) ** (power * f['w_params'])
         if f['target_flops'] and f['w_flops']:
-            value *= (f['target_flops'] / flops) ** f['w_flops']
+            value *= (f['target_flops'] / flops) ** (power * f['w_flops'])
         return float(value)
 
     def child_seed(self, model_id: int) -> int:
@@ -225,9 +250,7 @@ class MorphismEvolutionLoop(GenerationalLoop):
                 child, mutation = self._new_child(self.seed_genotype, seen)
                 add(child, None, mutation)
             return specs
-        parents = sorted(self.records,
-                         key=lambda r: (-r['fitness'], r['id'])
-                         )[:self.num_parents]
+        parents = ranked(self.records, self.rule)[:self.num_parents]
         for i in range(self.num_children):
             parent = parents[i % len(parents)]
             child, mutation = self._new_child(
@@ -258,9 +281,9 @@ class MorphismEvolutionLoop(GenerationalLoop):
 
     def run_model(self, spec: Dict, by_id: Dict[int, Dict]) -> Dict:
         name = self.name(spec)
-        meta_path = osp.join(self.models_dir, f'{name}_meta.json')
+        meta_path = find_meta(self.models_dir, name)
         config = self.model_config(spec)
-        if osp.isfile(meta_path):  # trained before a kill: keep it
+        if meta_path:  # trained before a kill: keep it
             with open(meta_path) as f:
                 meta = json.load(f)
             if meta.get('config') == json.loads(json.dumps(config)) and \
@@ -307,7 +330,8 @@ class MorphismEvolutionLoop(GenerationalLoop):
                     'meta': dict(genotype=spec['genotype'],
                                  fitness=meta['fitness'])}, tmp)
         os.replace(tmp, ckpt)
-        atomic_dump_json(meta, meta_path)
+        atomic_dump_json(meta, osp.join(self.models_dir, meta_name(
+            name, meta['fitness'], self.fitness_in_names)))
         mutation = (spec['mutation'] or {}).get('text', 'seed')
         self.runner.logger.info(
             f'{name} (rank {get_rank()}): {mutation}; {self.score_key}='
@@ -358,31 +382,69 @@ class MorphismEvolutionLoop(GenerationalLoop):
             if is_main_process():
                 self.save_state()
                 self.write_results()
+                self.add_scalars(specs)
             self.log_generation(specs)
             barrier()
-        best = best_record(self.records)
+        best = best_record(self.records, self.rule)
+        if is_main_process():
+            from gml.engine.morphism.storyboard import write_storyboard
+            write_storyboard(self.records, osp.join(self.runner.work_dir,
+                                                    'storyboard.png'),
+                             self.rule)
         self.runner.logger.info(
             f'Evolution done: best {best["name"]} fitness '
             f'{best["fitness"]:.4f} ({self.score_key}={best["score"]:.2f}, '
             f'{best["params"] / 1e3:.1f} K params), written to '
             f'{osp.join(self.runner.work_dir, "best_genotype.yaml")}')
 
-    def log_generation(self, specs) -> None:
+    def _new(self, specs) -> List[Dict]:
         ids = {s['id'] for s in specs}
-        new = [r for r in self.records if r['id'] in ids]
-        best = best_record(self.records)
+        return [r for r in self.records if r['id'] in ids]
+
+    def add_scalars(self, specs) -> None:
+        """The generation's figures, to the visualizer's backends
+        (TensorBoard, local JSON, ...), at step = generation."""
+        new = self._new(specs)
+        best = best_record(self.records, self.rule)
+        self.runner.visualizer.add_scalars({
+            'evolution/generation_best_fitness':
+                best_record(new, self.rule)['fitness'],
+            'evolution/generation_mean_fitness':
+                sum(r['fitness'] for r in new) / len(new),
+            'evolution/best_fitness': best_so_far(self.records,
+                                                  self.rule)[-1],
+            'evolution/best_score': best['score'],
+            'evolution/best_params': best['params'],
+            'evolution/models': len(self.records)},
+            step=self.generation - 1)
+
+    def log_generation(self, specs) -> None:
+        new = self._new(specs)
+        best = best_record(self.records, self.rule)
         self.runner.logger.info(
             f'{self.generation_label(self.generation - 1)}: '
             f'{len(new)} models, generation best fitness '
-            f'{max(r["fitness"] for r in new):.4f}, overall best '
+            f'{best_record(new, self.rule)["fitness"]:.4f}, overall best '
             f'{best["fitness"]:.4f} ({best["name"]})')
 
     # -- state --
     def state_dict(self) -> Dict:
-        return dict(super().state_dict(),
-                    seed_genotype=self.seed_genotype.to_dict(), init=self.init)
+        state = dict(super().state_dict(),
+                     seed_genotype=self.seed_genotype.to_dict(),
+                     init=self.init)
+        if self.rule != 'greater':  # runs of before the rule stay as they were
+            state['rule'] = self.rule
+        return state
 
     def load_state(self) -> Optional[Dict]:
+        if osp.isfile(self.state_path):
+            with open(self.state_path) as f:
+                saved = json.load(f).get('rule', 'greater')
+            if saved != self.rule:
+                raise self.resume_error(
+                    f'--resume: {self.state_path} was written with rule='
+                    f'{saved!r}, this evolution has {self.rule!r}; use '
+                    'another --work-dir or the same config')
         state = super().load_state()
         if state is not None:
             self.runner.logger.info(
@@ -394,6 +456,6 @@ class MorphismEvolutionLoop(GenerationalLoop):
     def write_results(self) -> None:
         work_dir = self.runner.work_dir
         write_csv(self.records, osp.join(work_dir, 'evolution.csv'))
-        write_best(self.records, work_dir, self.score_key)
-        write_plots(self.records, work_dir)
+        write_best(self.records, work_dir, self.score_key, self.rule)
+        write_plots(self.records, work_dir, self.rule)
 

@@ -1,6 +1,7 @@
 """What a morphism evolution leaves in its work dir: the CSV of every model,
 the best genotype and checkpoint, the fitness curve and the lineage."""
 import csv
+import glob
 import io
 import os.path as osp
 import shutil
@@ -16,8 +17,35 @@ CSV_FIELDS = ('id', 'name', 'generation', 'parent', 'mutation', 'fitness',
               'function_preserving', 'max_abs_diff', 'rank', 'genotype')
 
 
-def best_record(records: List[Dict]) -> Dict:
-    return min(records, key=lambda r: (-r['fitness'], r['id']))
+#: ``rule`` of the fitness, as mmengine's CheckpointHook names it.
+RULES = ('greater', 'less')
+
+
+def ranked(records: List[Dict], rule: str = 'greater') -> List[Dict]:
+    """Fittest first under ``rule`` (ties: the older model first)."""
+    sign = -1 if rule == 'greater' else 1
+    return sorted(records, key=lambda r: (sign * r['fitness'], r['id']))
+
+
+def best_record(records: List[Dict], rule: str = 'greater') -> Dict:
+    return ranked(records, rule)[0]
+
+
+def meta_name(name: str, fitness: float, with_fitness: bool) -> str:
+    """``0000_00001_meta.json``, or Evolly's ``0000_00001_0.90547_meta.json``
+    when ``with_fitness``."""
+    return f'{name}_{fitness:.5f}_meta.json' if with_fitness \
+        else f'{name}_meta.json'
+
+
+def find_meta(models_dir: str, name: str) -> str:
+    """The meta file of model ``name`` under either naming ('' if none)."""
+    plain = osp.join(models_dir, f'{name}_meta.json')
+    if osp.isfile(plain):
+        return plain
+    found = sorted(glob.glob(osp.join(glob.escape(models_dir),
+                                      f'{name}_*_meta.json')))
+    return found[0] if found else ''
 
 
 def write_csv(records: List[Dict], path: str) -> None:
@@ -38,9 +66,10 @@ def write_csv(records: List[Dict], path: str) -> None:
     atomic_write_text(path, out.getvalue())
 
 
-def write_best(records: List[Dict], work_dir: str, score_key: str) -> Dict:
+def write_best(records: List[Dict], work_dir: str, score_key: str,
+               rule: str = 'greater') -> Dict:
     """``best_genotype.yaml`` and ``best_model.pth`` (the fittest so far)."""
-    best = best_record(records)
+    best = best_record(records, rule)
     dump_genotype(load_genotype(best['genotype']),
                   osp.join(work_dir, 'best_genotype.yaml'),
                   {'fitness': best['fitness'], score_key: best['score'],
@@ -59,13 +88,13 @@ def _save(fig, path: str) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def lineage_layout(records: List[Dict]) -> Dict[int, Tuple[float, float]]:
+def lineage_layout(records: List[Dict], rule: str = 'greater'
+                   ) -> Dict[int, Tuple[float, float]]:
     """Each model's place in ``lineage.png``: x = generation, y = minus its
     rank by fitness within the generation."""
     pos = {}
     for g in sorted({r['generation'] for r in records}):
-        gen = sorted((r for r in records if r['generation'] == g),
-                     key=lambda r: (-r['fitness'], r['id']))
+        gen = ranked([r for r in records if r['generation'] == g], rule)
         for i, r in enumerate(gen):
             pos[r['id']] = (float(g), float(-i))
     return pos
@@ -101,7 +130,18 @@ def lineage_edges(records: List[Dict], pos: Dict) -> List[Dict]:
     return edges
 
 
-def write_plots(records: List[Dict], work_dir: str) -> List[Dict]:
+def best_so_far(records: List[Dict], rule: str = 'greater') -> List[float]:
+    """The best fitness up to each generation, in generation order."""
+    pick = max if rule == 'greater' else min
+    out = []
+    for g in sorted({r['generation'] for r in records}):
+        gen = [r['fitness'] for r in records if r['generation'] == g]
+        out.append(pick(gen + out[-1:]))
+    return out
+
+
+def write_plots(records: List[Dict], work_dir: str,
+                rule: str = 'greater') -> List[Dict]:
     """``fitness.png`` (every model and the best so far per generation) and
     ``lineage.png`` (which child came from which parent); returns the
     lineage's edges as drawn (:func:`lineage_edges`)."""
@@ -113,20 +153,17 @@ def write_plots(records: List[Dict], work_dir: str) -> List[Dict]:
     ax.scatter([r['generation'] for r in records],
                [r['fitness'] for r in records], s=14, alpha=0.7,
                label='model')
-    best, curve = float('-inf'), []
-    for g in gens:
-        best = max([best] + [r['fitness'] for r in records
-                             if r['generation'] == g])
-        curve.append(best)
+    curve = best_so_far(records, rule)
     ax.plot(gens, curve, marker='o', color='C3', label='best so far')
     ax.set_xlabel('generation')
-    ax.set_ylabel('fitness')
+    ax.set_ylabel('fitness' + (' (lower is better)' if rule == 'less'
+                               else ''))
     ax.set_xticks(gens)
     ax.legend()
     fig.tight_layout()
     _save(fig, osp.join(work_dir, 'fitness.png'))
 
-    pos = lineage_layout(records)
+    pos = lineage_layout(records, rule)
     edges = lineage_edges(records, pos)
     fig, ax = plt.subplots(figsize=(max(5.5, 1.6 * len(gens)), 4))
     for e in edges:

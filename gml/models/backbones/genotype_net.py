@@ -1,8 +1,8 @@
 """A backbone built from any genotype (``gml.models.morphism.genotype``).
 
-Each branch: a stem (conv-BN-ReLU) on the input image, then its depth
-levels in order (blocks of one level side by side, outputs concatenated),
-then global average pooling. The branches' pooled features are
+Each branch: a stem (conv-BN-act, or any ``stem_cfg``) on the input image,
+then its depth levels in order (blocks of one level side by side, outputs
+concatenated), then global average pooling. The branches' pooled features are
 concatenated: the backbone returns ``(features,)`` of ``out_channels``.
 
 Blocks are named by their genotype ``block_id``
@@ -11,15 +11,28 @@ parent's weights for every block it kept. Blocks also tell the morphism
 code which of their layers produce and read channels (``producers``,
 ``inner``, ``readers``) and how to start as the identity (``init_identity_``).
 """
-from typing import Dict, List, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
+from mmcv.cnn import build_activation_layer
 from mmengine.model import BaseModule
 
 from gml.models.morphism.genotype import Block, Genotype, load_genotype
 from gml.models.morphism.identity import identity_bn_, zero_pair_
 from gml.registry import MODELS
+
+
+#: the default activation: ``nn.ReLU(inplace=True)``, as before it was
+#: configurable (same modules, same state dict).
+RELU = dict(type='ReLU', inplace=True)
+#: Activations with ``act(act(x)) == act(x)``: an identity block inserted
+#: after one (deepen) keeps the function exactly.
+IDEMPOTENT = ('ReLU', 'ReLU6')
+
+
+def _act(act_cfg: Optional[dict]) -> nn.Module:
+    return build_activation_layer(dict(act_cfg or RELU))
 
 
 def _dropout(rate: float) -> nn.Module:
@@ -39,7 +52,8 @@ def select_(conv: nn.Conv2d, offset: int = 0) -> None:
 
 
 class ConvBlock(nn.Module):
-    """``conv(k, stride) -> BN -> ReLU -> dropout``."""
+    """``conv(k, stride) -> BN -> act -> dropout`` (act: ReLU unless
+    ``act_cfg`` says otherwise)."""
 
     producers = (('conv', 'bn'), )
     inner = ()
@@ -47,12 +61,13 @@ class ConvBlock(nn.Module):
     kernel_convs = ('conv', )
 
     def __init__(self, in_channels: int, out_channels: int,
-                 kernel_size: int, stride: int, drop_rate: float = 0.0):
+                 kernel_size: int, stride: int, drop_rate: float = 0.0,
+                 act_cfg: Optional[dict] = None):
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
                               kernel_size // 2, bias=False)
         self.bn = nn.BatchNorm2d(out_channels)
-        self.act = nn.ReLU(inplace=True)
+        self.act = _act(act_cfg)
         self.drop = _dropout(drop_rate)
 
     def forward(self, x):
@@ -81,13 +96,14 @@ class ResBlock(nn.Module):
     kernel_convs = ('conv1', 'conv2')
 
     def __init__(self, in_channels: int, out_channels: int,
-                 kernel_size: int, stride: int, drop_rate: float = 0.0):
+                 kernel_size: int, stride: int, drop_rate: float = 0.0,
+                 act_cfg: Optional[dict] = None):
         super().__init__()
         pad = kernel_size // 2
         self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
                                pad, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
-        self.relu = nn.ReLU(inplace=True)
+        self.relu = _act(act_cfg)
         self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size, 1,
                                pad, bias=False)
         self.bn2 = nn.BatchNorm2d(out_channels)
@@ -96,7 +112,7 @@ class ResBlock(nn.Module):
                                              stride)
         else:
             self.shortcut = nn.Identity()
-        self.act = nn.ReLU(inplace=True)
+        self.act = _act(act_cfg)
         self.drop = _dropout(drop_rate)
 
     @staticmethod
@@ -145,12 +161,17 @@ class Branch(nn.Module):
 
     def __init__(self, blocks: List[Block], levels, in_channels: int,
                  stem_filters: int, stem_strides: int,
-                 max_drop_rate: float):
+                 max_drop_rate: float, act_cfg: Optional[dict] = None,
+                 stem_cfg: Optional[dict] = None):
         super().__init__()
-        self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, stem_filters, 3, stem_strides, 1,
-                      bias=False),
-            nn.BatchNorm2d(stem_filters), nn.ReLU(inplace=True))
+        if stem_cfg is None:
+            self.stem = nn.Sequential(
+                nn.Conv2d(in_channels, stem_filters, 3, stem_strides, 1,
+                          bias=False),
+                nn.BatchNorm2d(stem_filters), _act(act_cfg))
+        else:
+            self.stem = MODELS.build(dict(stem_cfg, in_channels=in_channels,
+                                          out_channels=stem_filters))
         self.blocks = nn.ModuleDict()
         self.levels: List[List[str]] = []
         width = stem_filters
@@ -163,7 +184,8 @@ class Branch(nn.Module):
                         else 0.0
                 key = f'b{b.block_id}'
                 self.blocks[key] = BLOCKS[b.block_type](
-                    width, b.filters_out, b.kernel_size, b.strides, rate)
+                    width, b.filters_out, b.kernel_size, b.strides, rate,
+                    act_cfg)
                 keys.append(key)
             self.levels.append(keys)
             width = sum(b.filters_out for b in level)
@@ -192,6 +214,16 @@ class GenotypeNet(BaseModule):
             ``initial_strides2``: 2).
         max_drop_rate: the dropout of a block whose ``dropout`` is
             ``true`` grows with depth up to this rate (Evolly's rule).
+        act_cfg: the activation of the stem and every block (mmcv's
+            ``build_activation_layer``; Evolly's ``activation``). Default
+            ``dict(type='ReLU', inplace=True)``. Deepening keeps the
+            function exactly only for ReLU/ReLU6 (``act(act(x)) ==
+            act(x)``); with others it is reported as not preserving.
+        stem_cfg: a MODELS config of each branch's stem (Evolly's custom
+            initial layers), built with ``in_channels`` and
+            ``out_channels=stem_filters``, e.g. ``dict(type='ConvModule',
+            kernel_size=5, stride=2, padding=2, norm_cfg=dict(type='BN'))``.
+            Default (None): conv3x3(``stem_strides``)-BN-act.
         init_cfg: mmengine init config.
     """
 
@@ -201,14 +233,20 @@ class GenotypeNet(BaseModule):
                  stem_filters: int = 16,
                  stem_strides: int = 1,
                  max_drop_rate: float = 0.2,
+                 act_cfg: Optional[dict] = None,
+                 stem_cfg: Optional[dict] = None,
                  init_cfg=None):
         super().__init__(init_cfg)
         self.genotype = load_genotype(genotype)
         self.in_channels = in_channels
         self.stem_filters = stem_filters
+        act_cfg = dict(act_cfg or RELU)
+        #: whether an identity block after an activation is exact (deepen)
+        self.idempotent_act = act_cfg['type'] in IDEMPOTENT
         self.branches = nn.ModuleDict({
             name: Branch(blocks, self.genotype.levels(name), in_channels,
-                         stem_filters, stem_strides, max_drop_rate)
+                         stem_filters, stem_strides, max_drop_rate, act_cfg,
+                         stem_cfg)
             for name, blocks in self.genotype.branches.items()})
         self.out_channels = sum(b.out_channels
                                 for b in self.branches.values())

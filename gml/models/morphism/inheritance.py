@@ -199,4 +199,8 @@ def inherit(parent: nn.Module, child: nn.Module, mutation: Mutation,
                                 if k not in new_keys]
     if any(k not in new_keys for k in result.reinitialized):
         result.function_preserving = False
+    if mutation.kind == 'deepen' and not getattr(
+            child.backbone, 'idempotent_act', True):
+        # the identity block's own activation changes its input
+        result.function_preserving = False
     return result
