@@ -150,6 +150,8 @@ def test_screening_keeps_the_budget_and_resume_is_exact(lut, tmp_path):
     (dict(predictor=dict(models=dict(flops_M=dict(type='SVR')))),
      'must predict the score'),
     (dict(latency=dict(batch=4)), r"unknown keys \['batch'\]"),
+    (dict(latency=dict(runtime='tensorrt')),
+     r"train_cfg.latency.runtime: got 'tensorrt'; expected one of"),
 ])
 def test_bad_config_is_one_clear_error(tmp_path, bad, match):
     with pytest.raises(ConfigError, match=match):
