@@ -312,6 +312,11 @@ class ParetoSearchLoop(BaseSearchLoop):
                 ) -> List[Tuple[Dict, str]]:
         """The ``num_candidates`` offspring predicted nearest the front."""
         self.predictors.fit(self.records, self.generation)
+        if is_main_process():  # POPNAS keeps its predictors; so do we
+            self.predictors.save(
+                osp.join(self.runner.work_dir, 'predictors',
+                         f'generation_{self.generation}.joblib'),
+                self.generation)
         subnets = [s for s, _ in pool]
         predicted = self.predictors.predict(subnets)
         rows = []
