@@ -25,14 +25,18 @@ def make_search_dir(path):
     mutator = build_supernet().mutator
     rng = random.Random(0)
     path.mkdir(parents=True, exist_ok=True)
+    # the columns ParetoSearchLoop writes: objectives, then the choices
+    blocks = list(mutator.search_space)
     fields = ['id', 'generation', 'origin', 'score', 'flops_M', 'params_M',
-              'latency_ms']
+              'latency_ms', 'predicted_score'] + blocks
     with open(path / 'pareto_front.csv', 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(fields)
         for cid, score, latency in FRONT:
-            w.writerow([cid, 0, 'random', score, 0.2, 0.03, latency])
-            dump_subnet(mutator.sample_choices(rng), str(
+            subnet = mutator.sample_choices(rng)
+            w.writerow([cid, 0, 'random', score, 0.2, 0.03, latency, ''] +
+                       [subnet[b] for b in blocks])
+            dump_subnet(subnet, str(
                 path / 'pareto_front' / f'candidate_{cid}.yaml'))
 
 

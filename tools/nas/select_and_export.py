@@ -80,14 +80,18 @@ def read_front(search_dir):
 
 
 _INT_COLUMNS = ('id', 'generation')
+_FLOAT_COLUMNS = ('score', 'flops_M', 'params_M', 'latency_ms')
 
 
 def _numbers(row, path):
     """A csv row with its numeric columns as numbers (selection.json
-    stores numbers, not strings); an empty cell is None."""
+    stores numbers, not strings); an empty cell is None. The subnet's
+    choice columns (op names) stay strings."""
     out = {}
     for key, value in row.items():
-        if key == 'origin' or not isinstance(value, str):
+        numeric = (key in _INT_COLUMNS or key in _FLOAT_COLUMNS
+                   or key.startswith('predicted_'))
+        if not numeric or not isinstance(value, str):
             out[key] = value
         elif value == '':
             out[key] = None
