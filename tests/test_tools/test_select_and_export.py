@@ -107,6 +107,32 @@ def test_select_retrain_export_matches_onnxruntime(repo_root, tmp_path):
     r = tool(repo_root, search, config, '--work-dir', out, '--k', 2,
              '--latency-budget', 2.5)
     assert r.returncode == 0 and r.stdout.count('[skip]') == 2
+    assert sel['final'] is None
+
+    # --final-epochs: the chosen subnet trained once more, for 1 epoch, and
+    # that model exported (the members are not retrained again)
+    r = tool(repo_root, search, config, '--work-dir', out, '--k', 2,
+             '--latency-budget', 2.5, '--final-epochs', 1)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    assert r.stdout.count('[skip]') == 2
+    sel = json.loads((out / 'selection.json').read_text())
+    final = sel['final']
+    assert final['epochs'] == 1 and sel['chosen'] == best['id']
+    assert final['work_dir'] == str(out / f'final_{best["id"]}')
+    assert final['checkpoint'].endswith('epoch_1.pth')
+    dumped = (out / f'final_{best["id"]}' / 'subnet.py').read_text()
+    import re
+    assert re.search(r'max_epochs=1\b', dumped), dumped
+    assert f"'{best['yaml']}'" in dumped
+    assert f'final training of candidate {best["id"]}, 1 epochs' in r.stdout
+    with torch.no_grad():  # the export is the final model, not the member
+        load_checkpoint(model, final['checkpoint'], map_location='cpu',
+                        logger='silent')
+        expected = model(model.data_preprocessor(
+            dict(inputs=list(x)))['inputs'], mode='tensor').numpy()
+    got = ort.InferenceSession(sel['onnx'], providers=[
+        'CPUExecutionProvider']).run(None, {'input': x.numpy()})[0]
+    np.testing.assert_allclose(got, expected, atol=1e-4)
 
 
 def test_bad_input_is_one_line(repo_root, tmp_path):
