@@ -24,14 +24,18 @@ def spos():
     torch.set_num_threads(threads)
 
 
-def test_table_predicts_whole_subnet_latency(spos):
+@pytest.mark.parametrize('runtime', ['onnxruntime', 'pytorch'])
+def test_table_predicts_whole_subnet_latency(spos, runtime):
     arch, mutator = spos.architecture, spos.mutator
     # the check subnets are timed as whole standalone networks in the same
     # rounds as the ops (a load change between two separate measurements
     # made this comparison fail under load) and are not the calibration ones
     table = LatencyTable.measure(arch, mutator, (3, 8, 8), batch_size=1,
-                                 check_subnets=4, seed=1, **FAST)
+                                 check_subnets=4, seed=1, runtime=runtime,
+                                 **FAST)
     assert table.meta['clock'] == 'thread'
+    assert table.meta['runtime'] == runtime
+    assert ('onnxruntime' in table.meta) == (runtime == 'onnxruntime')
     assert set(table.op_ms) == set(mutator.search_space)
     assert all(t > 0 for ops in table.op_ms.values() for t in ops.values())
     assert len(table.check) == 4
@@ -72,3 +76,32 @@ def test_cache_reused_and_mismatch_refused(spos, tmp_path):
     open(path, 'w').write(json.dumps(data))
     with pytest.raises(ValueError, match="threads: file 64, this run 1"):
         LatencyTable.load_or_measure(path, arch, mutator, (3, 8, 8), 1)
+
+
+def test_runtimes_differ_and_old_tables_are_pytorch(spos, tmp_path):
+    """The default table times onnxruntime sessions, not eager PyTorch: on
+    this tiny net eager PyTorch's per-op dispatch makes every subnet several
+    times slower. A table saved before the runtime key was eager PyTorch:
+    it still serves ``runtime='pytorch'`` and is refused, naming the
+    runtime, by the onnxruntime default."""
+    arch, mutator = spos.architecture, spos.mutator
+    path = str(tmp_path / 'lut.json')
+    eager, _ = LatencyTable.load_or_measure(
+        path, arch, mutator, (3, 8, 8), 1, runtime='pytorch',
+        check_subnets=1, **FAST)
+    ort = LatencyTable.measure(arch, mutator, (3, 8, 8), 1, check_subnets=1,
+                               **FAST)
+    assert ort.range_ms[1] < eager.range_ms[0], (ort.range_ms,
+                                                 eager.range_ms)
+    data = json.loads(open(path).read())
+    del data['meta']['runtime']
+    open(path, 'w').write(json.dumps(data))
+    old, measured = LatencyTable.load_or_measure(path, arch, mutator,
+                                                 (3, 8, 8), 1,
+                                                 runtime='pytorch')
+    assert not measured and old.op_ms == eager.op_ms
+    with pytest.raises(ValueError, match="runtime: file 'pytorch', this "
+                       "run 'onnxruntime'"):
+        LatencyTable.load_or_measure(path, arch, mutator, (3, 8, 8), 1)
+    with pytest.raises(ValueError, match='runtime must be one of'):
+        LatencyTable.measure(arch, mutator, (3, 8, 8), 1, runtime='tvm')

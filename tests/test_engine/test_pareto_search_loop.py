@@ -122,6 +122,16 @@ def test_screening_keeps_the_budget_and_resume_is_exact(lut, tmp_path):
         mae = sum(abs(float(r['score']) - float(r['predicted_score']))
                   for r in gen) / len(gen)
         assert float(row['mae']) == pytest.approx(mae)
+    # each generation's fitted predictors are kept and predict what the
+    # candidates record
+    from gml.engine.search.predictors import SubnetPredictors
+    for g in (1, 2, 3):
+        saved = SubnetPredictors.load(str(
+            tmp_path / 'full' / 'predictors' / f'generation_{g}.joblib'))
+        gen = [r for r in rows if int(r['generation']) == g]
+        got = saved.predict([layers(r) for r in gen])['score']
+        assert got == pytest.approx([float(r['predicted_score'])
+                                     for r in gen], abs=1e-3)
 
     # "killed" after two generations, then resumed to four
     run_search(tmp_path / 'part', max_epochs=2, **kw)
@@ -150,6 +160,8 @@ def test_screening_keeps_the_budget_and_resume_is_exact(lut, tmp_path):
     (dict(predictor=dict(models=dict(flops_M=dict(type='SVR')))),
      'must predict the score'),
     (dict(latency=dict(batch=4)), r"unknown keys \['batch'\]"),
+    (dict(latency=dict(runtime='tensorrt')),
+     r"train_cfg.latency.runtime: got 'tensorrt'; expected one of"),
 ])
 def test_bad_config_is_one_clear_error(tmp_path, bad, match):
     with pytest.raises(ConfigError, match=match):

@@ -25,14 +25,18 @@ def make_search_dir(path):
     mutator = build_supernet().mutator
     rng = random.Random(0)
     path.mkdir(parents=True, exist_ok=True)
+    # the columns ParetoSearchLoop writes: objectives, then the choices
+    blocks = list(mutator.search_space)
     fields = ['id', 'generation', 'origin', 'score', 'flops_M', 'params_M',
-              'latency_ms']
+              'latency_ms', 'predicted_score'] + blocks
     with open(path / 'pareto_front.csv', 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(fields)
         for cid, score, latency in FRONT:
-            w.writerow([cid, 0, 'random', score, 0.2, 0.03, latency])
-            dump_subnet(mutator.sample_choices(rng), str(
+            subnet = mutator.sample_choices(rng)
+            w.writerow([cid, 0, 'random', score, 0.2, 0.03, latency, ''] +
+                       [subnet[b] for b in blocks])
+            dump_subnet(subnet, str(
                 path / 'pareto_front' / f'candidate_{cid}.yaml'))
 
 
@@ -103,6 +107,32 @@ def test_select_retrain_export_matches_onnxruntime(repo_root, tmp_path):
     r = tool(repo_root, search, config, '--work-dir', out, '--k', 2,
              '--latency-budget', 2.5)
     assert r.returncode == 0 and r.stdout.count('[skip]') == 2
+    assert sel['final'] is None
+
+    # --final-epochs: the chosen subnet trained once more, for 1 epoch, and
+    # that model exported (the members are not retrained again)
+    r = tool(repo_root, search, config, '--work-dir', out, '--k', 2,
+             '--latency-budget', 2.5, '--final-epochs', 1)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    assert r.stdout.count('[skip]') == 2
+    sel = json.loads((out / 'selection.json').read_text())
+    final = sel['final']
+    assert final['epochs'] == 1 and sel['chosen'] == best['id']
+    assert final['work_dir'] == str(out / f'final_{best["id"]}')
+    assert final['checkpoint'].endswith('epoch_1.pth')
+    dumped = (out / f'final_{best["id"]}' / 'subnet.py').read_text()
+    import re
+    assert re.search(r'max_epochs=1\b', dumped), dumped
+    assert f"'{best['yaml']}'" in dumped
+    assert f'final training of candidate {best["id"]}, 1 epochs' in r.stdout
+    with torch.no_grad():  # the export is the final model, not the member
+        load_checkpoint(model, final['checkpoint'], map_location='cpu',
+                        logger='silent')
+        expected = model(model.data_preprocessor(
+            dict(inputs=list(x)))['inputs'], mode='tensor').numpy()
+    got = ort.InferenceSession(sel['onnx'], providers=[
+        'CPUExecutionProvider']).run(None, {'input': x.numpy()})[0]
+    np.testing.assert_allclose(got, expected, atol=1e-4)
 
 
 def test_bad_input_is_one_line(repo_root, tmp_path):

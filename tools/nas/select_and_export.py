@@ -2,7 +2,8 @@
 
     python tools/nas/select_and_export.py SEARCH_WORK_DIR SUBNET_CONFIG \
         --work-dir OUT [--k 3] [--latency-budget MS] \
-        [--launcher {local,slurm}] [--partition P] [--cfg-options ...]
+        [--final-epochs N] [--launcher {local,slurm}] [--partition P] \
+        [--cfg-options ...]
 
 1. From SEARCH_WORK_DIR/pareto_front.csv, the K front members with the best
    search score among those whose ``latency_ms`` is within the budget.
@@ -14,7 +15,10 @@
    script). A member whose retraining already finished is not rerun.
 3. The rule: the best final validation score (``--score-key``) after
    retraining (ties: the lower latency, then the lower id).
-4. The chosen model (normalization + network, dynamic batch) is exported to
+4. With ``--final-epochs N``, the chosen subnet is trained once more from
+   scratch for N epochs (POPNAS's final training; the schedule follows
+   ``train_cfg.max_epochs``) in OUT/final_ID, and that model is exported.
+5. The chosen model (normalization + network, dynamic batch) is exported to
    OUT/model.onnx and run by onnxruntime on a batch of validation images;
    its outputs must match PyTorch's within ``--atol``. Its batch-1 CPU
    latency in PyTorch and in onnxruntime is printed too.
@@ -47,6 +51,9 @@ def parse_args(argv=None):
     p.add_argument('--latency-budget', type=float, default=None,
                    metavar='MS', help='only members with latency_ms <= MS')
     p.add_argument('--score-key', default='accuracy/top1')
+    p.add_argument('--final-epochs', type=int, default=None, metavar='N',
+                   help='train the chosen subnet again for N epochs and '
+                   'export that model')
     p.add_argument('--launcher', choices=['local', 'slurm'],
                    default='local')
     p.add_argument('--partition', help='Slurm partition (--launcher slurm)')
@@ -57,6 +64,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.k < 1:
         fail(f'--k must be >= 1, got {args.k}')
+    if args.final_epochs is not None and args.final_epochs < 1:
+        fail(f'--final-epochs must be >= 1, got {args.final_epochs}')
     if args.launcher == 'slurm' and not args.partition:
         fail('--launcher slurm needs --partition')
     if not osp.isfile(args.subnet_config):
@@ -80,14 +89,18 @@ def read_front(search_dir):
 
 
 _INT_COLUMNS = ('id', 'generation')
+_FLOAT_COLUMNS = ('score', 'flops_M', 'params_M', 'latency_ms')
 
 
 def _numbers(row, path):
     """A csv row with its numeric columns as numbers (selection.json
-    stores numbers, not strings); an empty cell is None."""
+    stores numbers, not strings); an empty cell is None. The subnet's
+    choice columns (op names) stay strings."""
     out = {}
     for key, value in row.items():
-        if key == 'origin' or not isinstance(value, str):
+        numeric = (key in _INT_COLUMNS or key in _FLOAT_COLUMNS
+                   or key.startswith('predicted_'))
+        if not numeric or not isinstance(value, str):
             out[key] = value
         elif value == '':
             out[key] = None
@@ -123,8 +136,8 @@ def _latency(row):
     return 0.0 if value is None else value
 
 
-def train_commands(args, member, yaml_path, work_dir):
-    opts = [f'algorithm.mutable_cfg={yaml_path}', *args.cfg_options]
+def train_commands(args, member, yaml_path, work_dir, extra=()):
+    opts = [f'algorithm.mutable_cfg={yaml_path}', *args.cfg_options, *extra]
     if args.launcher == 'slurm':
         return ['sh', osp.join(ROOT, 'tools/slurm_train.sh'),
                 args.partition, f'select_{member["id"]}', args.subnet_config,
@@ -155,19 +168,19 @@ def final_metrics(work_dir, score_key):
     return float(score), ckpt
 
 
-def retrain(args, members):
+def retrain(args, members, prefix='candidate', extra=()):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         x for x in (ROOT, os.environ.get('PYTHONPATH')) if x))
     jobs = []
     for m in members:
         m['work_dir'] = osp.abspath(osp.join(args.work_dir,
-                                             f'candidate_{m["id"]}'))
+                                             f'{prefix}_{m["id"]}'))
         if final_metrics(m['work_dir'], args.score_key) is not None:
             print(f'[skip] candidate {m["id"]}: retrained in '
                   f'{m["work_dir"]}', flush=True)
             continue
         os.makedirs(m['work_dir'], exist_ok=True)
-        cmd = train_commands(args, m, m['yaml'], m['work_dir'])
+        cmd = train_commands(args, m, m['yaml'], m['work_dir'], extra)
         log = open(osp.join(m['work_dir'], 'retrain.log'), 'w')
         print(f'[run ] candidate {m["id"]}: {" ".join(cmd)}', flush=True)
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
@@ -246,7 +259,13 @@ def main(argv=None):
     retrain(args, members)
     chosen = min(members, key=lambda m: (-m['retrained_score'],
                                          _latency(m), m['id']))
-    onnx_path, check, latency = export(args, chosen)
+    final = None
+    if args.final_epochs:
+        final = dict(id=chosen['id'], yaml=chosen['yaml'])
+        retrain(args, [final], 'final',
+                [f'train_cfg.max_epochs={args.final_epochs}'])
+        final['epochs'] = args.final_epochs
+    onnx_path, check, latency = export(args, final or chosen)
     summary = dict(
         search_dir=osp.abspath(args.search_dir), k=args.k,
         latency_budget_ms=args.latency_budget, score_key=args.score_key,
@@ -254,7 +273,10 @@ def main(argv=None):
         members=[{k: m.get(k) for k in (
             'id', 'score', 'latency_ms', 'flops_M', 'params_M',
             'retrained_score', 'yaml', 'checkpoint')} for m in members],
-        chosen=chosen['id'], onnx=osp.abspath(onnx_path),
+        chosen=chosen['id'],
+        final=None if final is None else {k: final[k] for k in (
+            'epochs', 'retrained_score', 'checkpoint', 'work_dir')},
+        onnx=osp.abspath(onnx_path),
         onnxruntime_check=check, cpu_latency_batch1=latency)
     from gml.engine.search.latency import format_latency
     from gml.utils.fileio import atomic_dump_json
@@ -266,6 +288,10 @@ def main(argv=None):
         print(f'| {m["id"]} | {m["score"]} | {m.get("latency_ms", "")} | '
               f'{m.get("flops_M", "")} | {m["retrained_score"]:.2f} | '
               f'{"*" if m is chosen else ""} |')
+    if final is not None:
+        print(f'\nfinal training of candidate {chosen["id"]}, '
+              f'{final["epochs"]} epochs: {args.score_key} '
+              f'{final["retrained_score"]:.2f} ({final["work_dir"]})')
     ok = check['max_abs_diff'] <= args.atol
     print(f'\nexported candidate {chosen["id"]} to {onnx_path}; '
           f'onnxruntime vs PyTorch on {check["batch"]} validation images: '

@@ -21,8 +21,11 @@ train_cfg = dict(
     # MFLOPs at 224x224 (a random subnet of this space counts ~329:
     # tools/benchmark/nas_flops_estimation.py)
     flops_range=(None, 400),
+    # latency on rank 0's CPU in onnxruntime; runtime='pytorch' times eager
+    # PyTorch on its GPU instead, for a model deployed that way
     latency=dict(batch_size=1, warmup=20, repeats=20, rounds=5,
-                 calibrate_subnets=3, check_subnets=10),
+                 calibrate_subnets=3, check_subnets=10,
+                 runtime='onnxruntime'),
     predictor=dict(
         models=dict(score=dict(type='RandomForestRegressor',
                                n_estimators=200)),

@@ -1,5 +1,6 @@
 # Pareto search over the digits supernet: validation top-1 (max) against
-# measured latency (min, batch 1 on this machine's CPU) and FLOPs (min).
+# measured latency (min, batch 1, onnxruntime on this machine's CPU) and
+# FLOPs (min).
 #   python tools/search.py configs/nas/pareto/spos_shufflenetv2_pareto_search_digits.py \
 #       SUPERNET.pth --work-dir WORK_DIR
 # Budget: max_epochs x num_candidates = 8 x 16 = 128 scored subnets, as the
@@ -20,11 +21,13 @@ train_cfg = dict(
     # hard limits still apply (None = open end): flops_range/params_range
     # in millions, latency_range in ms
     flops_range=None,
-    # per-op latency table, measured once on this device (batch 1, one
-    # CPU thread under OMP_NUM_THREADS=1 -> the thread clock) and cached in
+    # per-op latency table in the deployed runtime (onnxruntime, CPU),
+    # measured once on this machine (batch 1, one thread under
+    # OMP_NUM_THREADS=1 -> the thread clock) and cached in
     # WORK_DIR/latency_lut.json; checked against whole-subnet timings
     latency=dict(batch_size=1, warmup=5, repeats=10, rounds=5,
-                 calibrate_subnets=3, check_subnets=5),
+                 calibrate_subnets=3, check_subnets=5,
+                 runtime='onnxruntime'),
     # POPNAS-style screening: breed 4x the offspring, score the 16 that a
     # random forest fitted on all scored subnets predicts nearest the front
     predictor=dict(

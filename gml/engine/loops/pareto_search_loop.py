@@ -9,7 +9,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.dist import broadcast_object_list, is_main_process
 
-from gml.engine.search.latency import LatencyTable
+from gml.engine.search.latency import RUNTIMES, LatencyTable
 from gml.engine.search.pareto import (DIRECTIONS, front_records, nsga2_order,
                                       to_losses)
 from gml.engine.search.pareto_report import (write_front_plot,
@@ -28,7 +28,8 @@ from .evolution_search_loop import EvolutionSearchLoop
 KNOWN_OBJECTIVES = ('score', 'flops_M', 'params_M', 'latency_ms')
 LATENCY_DEFAULTS = dict(batch_size=1, warmup=5, repeats=10, rounds=5,
                         calibrate_subnets=3, check_subnets=5, clock='auto',
-                        lut_file=None, max_check_error=0.25)
+                        lut_file=None, max_check_error=0.25,
+                        runtime='onnxruntime')
 PREDICTOR_DEFAULTS = dict(
     models=dict(score=dict(type='RandomForestRegressor', n_estimators=100)),
     pool_factor=4, min_records=None)
@@ -68,7 +69,9 @@ class ParetoSearchLoop(BaseSearchLoop):
         latency: settings of the latency table (``batch_size``, ``warmup``,
             ``repeats``, ``rounds``, ``calibrate_subnets``,
             ``check_subnets``, ``clock``, ``lut_file``,
-            ``max_check_error``; see :class:`LatencyTable`); needed
+            ``max_check_error``, ``runtime``: ``'onnxruntime'`` (default,
+            CPU, what the chosen model ships in) or ``'pytorch'`` (eager,
+            on the model's device); see :class:`LatencyTable`); needed
             (defaults apply) when ``latency_ms`` is an objective or limited,
             and gives every record a ``latency_ms`` when set.
         latency_range: ``(min, max)`` hard limit in ms, like
@@ -110,6 +113,11 @@ class ParetoSearchLoop(BaseSearchLoop):
                          is not None or latency_range is not None)
         self.latency_cfg = self._merge('latency', LATENCY_DEFAULTS,
                                        latency) if wants_latency else None
+        if self.latency_cfg and self.latency_cfg['runtime'] not in RUNTIMES:
+            raise ConfigError(
+                'train_cfg.latency.runtime: got '
+                f'{self.latency_cfg["runtime"]!r}; expected one of '
+                f'{list(RUNTIMES)}')
         self.predictor_cfg = (None if predictor is None else self._merge(
             'predictor', PREDICTOR_DEFAULTS, predictor))
         if self.predictor_cfg is not None:
@@ -183,7 +191,7 @@ class ParetoSearchLoop(BaseSearchLoop):
                 table, measured = LatencyTable.load_or_measure(
                     path, self.model.architecture, self.mutator,
                     self.input_shape, cfg['batch_size'], cfg['clock'],
-                    seed=self.seed, **measure)
+                    runtime=cfg['runtime'], seed=self.seed, **measure)
                 result = [(table.to_dict(), measured, path)]
             except ValueError as e:
                 result = [str(e)]
@@ -304,6 +312,11 @@ class ParetoSearchLoop(BaseSearchLoop):
                 ) -> List[Tuple[Dict, str]]:
         """The ``num_candidates`` offspring predicted nearest the front."""
         self.predictors.fit(self.records, self.generation)
+        if is_main_process():  # POPNAS keeps its predictors; so do we
+            self.predictors.save(
+                osp.join(self.runner.work_dir, 'predictors',
+                         f'generation_{self.generation}.joblib'),
+                self.generation)
         subnets = [s for s, _ in pool]
         predicted = self.predictors.predict(subnets)
         rows = []

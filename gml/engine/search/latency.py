@@ -10,6 +10,13 @@ between blocks) is what whole-subnet timings of a few calibration subnets
 leave over. Whole-subnet timings of other random subnets then check the
 table, and their error is logged and stored with it.
 
+The runtime is the one the chosen model ships in: onnxruntime on CPU by
+default (each op and each whole subnet exported to ONNX and run by an
+onnxruntime session with as many threads as PyTorch has), PyTorch eager as
+an option. The two differ by an order of magnitude on small models (eager
+PyTorch pays a per-op dispatch cost onnxruntime does not), and so does
+which subnet is fastest.
+
 Timings interleave the ops in rounds and keep each op's median over rounds,
 so a load change on a shared machine shifts all ops alike instead of
 biasing one.
@@ -21,7 +28,9 @@ import os.path as osp
 import platform
 import random
 import statistics
+import tempfile
 import time
+import warnings
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -31,6 +40,9 @@ import torch.nn as nn
 from gml.utils.fileio import atomic_dump_json
 
 LUT_VERSION = 1
+#: where a table's timings come from; tables saved before the key existed
+#: were eager PyTorch
+RUNTIMES = ('onnxruntime', 'pytorch')
 
 
 def device_name(device: torch.device) -> str:
@@ -216,9 +228,12 @@ class LatencyTable:
     @staticmethod
     def expected_meta(supernet: nn.Module, search_space: Dict,
                       input_shape: Sequence[int], batch_size: int,
-                      clock: str = 'auto') -> Dict:
-        device = next(supernet.parameters()).device
-        return dict(version=LUT_VERSION, device=device_name(device),
+                      clock: str = 'auto',
+                      runtime: str = 'onnxruntime') -> Dict:
+        check_runtime(runtime)
+        device = timing_device(supernet, runtime)
+        meta = dict(version=LUT_VERSION, runtime=runtime,
+                    device=device_name(device),
                     threads=torch.get_num_threads(),
                     clock=pick_clock(device, clock),
                     batch_size=int(batch_size),
@@ -227,16 +242,21 @@ class LatencyTable:
                     model=model_fingerprint(supernet),
                     search_space={n: list(c)
                                   for n, c in search_space.items()})
+        if runtime == 'onnxruntime':
+            import onnxruntime
+            meta['onnxruntime'] = onnxruntime.__version__
+        return meta
 
     @classmethod
     def measure(cls, supernet: nn.Module, mutator,
                 input_shape: Sequence[int], batch_size: int = 1,
                 warmup: int = 5, repeats: int = 10, rounds: int = 5,
                 calibrate_subnets: int = 3, check_subnets: int = 5,
-                seed: int = 0, clock: str = 'auto') -> 'LatencyTable':
+                seed: int = 0, clock: str = 'auto',
+                runtime: str = 'onnxruntime') -> 'LatencyTable':
         """Time every (block, choice), then ``calibrate_subnets`` and
-        ``check_subnets`` random whole subnets (standalone copies), see the
-        module docstring."""
+        ``check_subnets`` random whole subnets (standalone copies), all in
+        ``runtime``; see the module docstring."""
         space = mutator.search_space
         mutables = mutator.mutables
         not_ops = [n for n, m in mutables.items()
@@ -247,7 +267,7 @@ class LatencyTable:
                 f'these searchable values are not ops: {not_ops[:3]}')
         device = next(supernet.parameters()).device
         meta = cls.expected_meta(supernet, space, input_shape, batch_size,
-                                 clock)
+                                 clock, runtime)
         meta.update(warmup=warmup, repeats=repeats, rounds=rounds)
         x = torch.randn(batch_size, *input_shape, device=device)
         rng = random.Random(seed)
@@ -261,17 +281,26 @@ class LatencyTable:
             mutator.set_choices(mutator.default_choices())
             inputs = _block_inputs(supernet, mutables, x)
             names = [(n, c) for n in space for c in space[n]]
-
-            def op_call(n, c):
-                op = mutables[n]._candidates[c]
-                return lambda: op(inputs[n])
-
-            # ops and whole subnets in the same rounds: a load change
-            # during the measurement hits both alike
-            times = time_rounds(
-                [op_call(n, c) for n, c in names]
-                + [lambda m=m: m(x, mode='tensor') for m in models],
-                device, warmup, repeats, rounds, clock=meta['clock'])
+            with tempfile.TemporaryDirectory() as tmp:
+                if runtime == 'onnxruntime':
+                    calls = [onnxruntime_call(
+                        mutables[n]._candidates[c], inputs[n],
+                        osp.join(tmp, f'op{i}.onnx'))
+                        for i, (n, c) in enumerate(names)]
+                    calls += [onnxruntime_call(
+                        _Logits(m), x, osp.join(tmp, f'subnet{i}.onnx'))
+                        for i, m in enumerate(models)]
+                    device = torch.device('cpu')
+                else:
+                    calls = [
+                        lambda op=mutables[n]._candidates[c], n=n: op(
+                            inputs[n]) for n, c in names]
+                    calls += [lambda m=m: m(x, mode='tensor')
+                              for m in models]
+                # ops and whole subnets in the same rounds: a load change
+                # during the measurement hits both alike
+                times = time_rounds(calls, device, warmup, repeats, rounds,
+                                    clock=meta['clock'])
         finally:
             mutator.set_choices(saved)
             supernet.train(was_training)
@@ -299,13 +328,15 @@ class LatencyTable:
 
     @classmethod
     def from_dict(cls, data: Dict) -> 'LatencyTable':
-        return cls(data['op_ms'], data['fixed_ms'], data['meta'],
-                   data.get('check'))
+        meta = dict(data['meta'])
+        meta.setdefault('runtime', 'pytorch')  # saved before runtimes
+        return cls(data['op_ms'], data['fixed_ms'], meta, data.get('check'))
 
     @classmethod
     def load_or_measure(cls, path: str, supernet: nn.Module, mutator,
                         input_shape: Sequence[int], batch_size: int = 1,
-                        clock: str = 'auto', **measure_kwargs):
+                        clock: str = 'auto', runtime: str = 'onnxruntime',
+                        **measure_kwargs):
         """``(table, measured)``: the table cached in ``path`` when it was
         measured for this model, device, thread count, batch and input
         shape; otherwise measured now and saved there. A cached table made
@@ -313,7 +344,7 @@ class LatencyTable:
         differs), never silently used or replaced: its latencies and this
         run's would not be comparable."""
         expected = cls.expected_meta(supernet, mutator.search_space,
-                                     input_shape, batch_size, clock)
+                                     input_shape, batch_size, clock, runtime)
         if osp.isfile(path):
             with open(path) as f:
                 try:
@@ -334,9 +365,54 @@ class LatencyTable:
                     + '); delete it or set latency.lut_file to another path')
             return table, False
         table = cls.measure(supernet, mutator, input_shape, batch_size,
-                            clock=clock, **measure_kwargs)
+                            clock=clock, runtime=runtime, **measure_kwargs)
         table.save(path)
         return table, True
+
+
+def check_runtime(runtime: str) -> None:
+    if runtime not in RUNTIMES:
+        raise ValueError(f'latency runtime must be one of {RUNTIMES}, got '
+                         f'{runtime!r}')
+
+
+def timing_device(model: nn.Module, runtime: str) -> torch.device:
+    """Where ``runtime`` runs ``model``: onnxruntime's CPU provider, or the
+    model's own device for PyTorch."""
+    if runtime == 'onnxruntime':
+        return torch.device('cpu')
+    return next(model.parameters()).device
+
+
+class _Logits(nn.Module):
+    """``model(x, mode='tensor')`` as a plain module, for export."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x, mode='tensor')
+
+
+def onnxruntime_call(module: nn.Module, example: torch.Tensor,
+                     path: str) -> Callable[[], object]:
+    """``module`` on ``example`` as an onnxruntime CPU session run, with as
+    many intra-op threads as PyTorch uses. Exported by the TorchScript
+    exporter, ~5x quicker than the deploy path's torch.export one on a
+    table's dozens of ops; onnxruntime's graph optimizations make the same
+    kernels of both (the whole-subnet check shows the table's error)."""
+    from gml.deploy import ort_session
+    module = copy.deepcopy(module).cpu().eval()
+    # a clone outside inference mode: the block inputs were recorded in it
+    example = example.detach().cpu().clone()
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter('ignore')  # the exporter's deprecation notes
+        torch.onnx.export(module, (example, ), path, dynamo=False,
+                          opset_version=18, input_names=['input'])
+    session = ort_session(path, torch.get_num_threads())
+    feed = {'input': example.numpy()}
+    return lambda: session.run(None, feed)
 
 
 def _block_inputs(supernet: nn.Module, mutables: Dict[str, nn.Module],

@@ -100,6 +100,31 @@ class SubnetPredictors:
         x = self.encode(subnets)
         return {n: m.predict(x) for n, m in self.models.items()}
 
+    def save(self, path: str, generation: int) -> None:
+        """The fitted regressors with their encoding, as a joblib file
+        (scikit-learn's own persistence) that :meth:`load` reads back."""
+        import io
+
+        import joblib
+
+        from gml.utils.fileio import atomic_write_bytes
+        buf = io.BytesIO()
+        joblib.dump(dict(blocks=self.blocks, encoder=self.encoder,
+                         models=self.models, model_cfgs=self.model_cfgs,
+                         seed=self.seed, generation=generation), buf)
+        atomic_write_bytes(path, buf.getvalue())
+
+    @classmethod
+    def load(cls, path: str) -> 'SubnetPredictors':
+        """Predictors saved by :meth:`save` (unpickles: trusted files)."""
+        import joblib
+        data = joblib.load(path)
+        self = cls.__new__(cls)
+        self.blocks, self.encoder = data['blocks'], data['encoder']
+        self.models, self.model_cfgs = data['models'], data['model_cfgs']
+        self.seed = data['seed']
+        return self
+
 
 def prediction_errors(predicted: Sequence[float], actual: Sequence[float]
                       ) -> Dict[str, float]:
