@@ -8,6 +8,10 @@ with the same child architecture trained from scratch for P + N epochs.
 Training compute counts 3 x forward FLOPs per training image (forward and
 backward), the parent's epochs included for the morphed children.
 
+Then the learning curves: each child's validation top-1 (360 images, the
+split the evolution scores on) before its training and after each of its
+N epochs, mean and std over the seeds, per mutation and initialisation.
+
     python tools/benchmark/morphism.py [--parent-epochs 4] \
         [--child-epochs 2] [--seeds 0 1 2]
 """
@@ -65,6 +69,15 @@ def main(argv=None):
         return train_epochs(model, train_set, batch, cfg.optim_wrapper,
                             epochs, seed, lr_schedule='cosine')
 
+    def train_curve(model, epochs, seed):
+        """Validation top-1 before and after each epoch; the training time
+        of the same schedule without the validations."""
+        before = evaluate_local(model, val, evaluator)['accuracy/top1']
+        log = train_epochs(model, train_set, batch, cfg.optim_wrapper,
+                           epochs, seed, val, evaluator, 'accuracy/top1',
+                           lr_schedule='cosine')
+        return [before] + log['val_metric']
+
     def acc(model):
         return evaluate_local(model, test, evaluator)['accuracy/top1']
 
@@ -80,7 +93,7 @@ def main(argv=None):
     deep = Mutation('deepen', 'img', [new_id], last_depth)
     shape = (3, 8, 8)
     p, n = args.parent_epochs, args.child_epochs
-    results = {}
+    results, curves = {}, {}
     for seed in args.seeds:
         parent = build(seed_g, seed)
         train(parent, p, seed)
@@ -101,6 +114,12 @@ def main(argv=None):
                 results.setdefault((name, method), []).append((
                     acc(child), 3 * (parent_flops * p + flops * n) * n_train,
                     time.perf_counter() - start, before))
+                # the same child again, validated after every epoch
+                child = build(genotype, seed + 1000)
+                inherit(parent.eval(), child, mutation, genotype, method,
+                        torch.Generator().manual_seed(seed))
+                curves.setdefault((name, method), []).append(
+                    train_curve(child, n, seed + 1))
             child = build(genotype, seed + 2000)
             start = time.perf_counter()
             train(child, p + n, seed + 1)
@@ -123,6 +142,20 @@ def main(argv=None):
               + f' | {statistics.mean(accs):.2f} | '
               f'{statistics.mean(r[1] for r in rows) / 1e9:.2f} | '
               f'{statistics.mean(r[2] for r in rows):.1f} |')
+
+    print(f'\nLearning curves: validation top-1 (360 images) of each child '
+          f'before its training (epoch 0) and after each of its {n} epochs, '
+          f'mean (std) over seeds {args.seeds}')
+    print('| child | init | ' + ' | '.join(
+        f'epoch {e}' for e in range(n + 1)) + ' |')
+    print('|---|---|' + '---|' * (n + 1))
+    for (name, method), rows in curves.items():
+        cells = []
+        for e in range(n + 1):
+            vals = [r[e] for r in rows]
+            std = statistics.stdev(vals) if len(vals) > 1 else 0.0
+            cells.append(f'{statistics.mean(vals):.2f} ({std:.2f})')
+        print(f'| {name} | {method} | ' + ' | '.join(cells) + ' |')
 
 
 if __name__ == '__main__':
