@@ -101,3 +101,18 @@ def write_subnet_config(path, train_images=16, val_images=32, epochs=1):
     os.makedirs(osp.dirname(path), exist_ok=True)
     Config(cfg).dump(path)
     return path
+
+
+def saved_weights_top1(yaml_path, ckpt, work_dir):
+    """Validation top-1 of the subnet config with the saved checkpoint."""
+    from gml.utils.checkpoint import (check_state_dict_fits,
+                                      load_checkpoint_file, state_dict_of)
+    cfg = base_cfg(work_dir, val_cfg=dict(type="ValLoop"),
+                   train_dataloader=None, optim_wrapper=None)
+    cfg['model']['mutable_cfg'] = str(yaml_path)
+    runner = build_runner(Config(cfg))
+    state = state_dict_of(load_checkpoint_file(str(ckpt)))
+    check_state_dict_fits(runner.model, state, str(ckpt))
+    assert set(state) == set(runner.model.state_dict())  # nothing extra
+    runner.model.load_state_dict(state)
+    return runner.val_loop.run()['accuracy/top1']

@@ -13,7 +13,8 @@ from gml.engine.runner import build_runner
 from gml.structures import load_subnet
 from gml.utils.cfg_options import ConfigError
 from tests.test_engine.pareto_helpers import (base_cfg, dataloader,
-                                              run_search, shared_lut)
+                                              run_search,
+                                              saved_weights_top1, shared_lut)
 
 OBJECTIVES = dict(score='max', latency_ms='min', flops_M='min')
 PREDICTOR = dict(models=dict(score=dict(type='RandomForestRegressor',
@@ -70,7 +71,7 @@ def test_front_is_the_non_dominated_set_and_its_yamls_retrain(lut,
     wd = tmp_path / 'search'
     objectives = dict(score='max', latency_ms='min')  # a small front
     run_search(wd, max_epochs=2, num_candidates=5, objectives=objectives,
-               latency=dict(lut_file=lut))
+               latency=dict(lut_file=lut), save_weights=True)
     rows, yamls = check_front(wd, objectives)
     assert len(rows) == 10 and all(r['latency_ms'] for r in rows)
     assert len(list((wd / 'plots').glob('pareto_gen_*.png'))) == 2
@@ -79,6 +80,11 @@ def test_front_is_the_non_dominated_set_and_its_yamls_retrain(lut,
         cid = path.stem.split('_')[1]
         subnet = load_subnet(str(path))
         assert subnet == layers(by_id[cid])
+        # save_weights: the subnet config loads the front member's weights
+        # strictly and validates to the score the search recorded
+        assert saved_weights_top1(path, path.with_suffix('.pth'),
+                                  tmp_path / f'test_{cid}') == \
+            pytest.approx(float(by_id[cid]['score']))
         retrain(path, tmp_path / f'retrain_{cid}',
                 float(by_id[cid]['params_M']))
 

@@ -25,11 +25,13 @@ A candidate's metrics are a pure function of (subnet, supernet weights,
 calibration batches, validation data), so the records are the same for 1,
 2 or N ranks and for either executor.
 """
+import io
 import os.path as osp
 import random
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import torch
 from mmengine.dist import (all_gather_object, barrier,
                            get_dist_info, is_main_process)
 from mmengine.model import is_model_wrapper
@@ -113,6 +115,14 @@ class BaseSearchLoop(GenerationalLoop):
             their files in ``WORK_DIR/search_jobs``.
         resume: continue from ``work_dir/search_state.json`` (set by
             ``tools/search.py --resume``).
+        save_weights: at the end, also write the weights of the subnets the
+            search keeps (the top k; a Pareto search: its front) as
+            checkpoints beside their yamls: the supernet's weights of each
+            path with BN recalibrated exactly as it was scored, loadable by
+            the subnet config (``algorithm.mutable_cfg=THE_YAML``) to test
+            or fine-tune without retraining from scratch. (Under
+            ``score_mode='data'`` on several ranks BN is recalibrated on
+            rank 0's batches alone.)
     """
 
     resume_keys = ('loop', 'search_space', 'num_candidates', 'seed')
@@ -135,7 +145,8 @@ class BaseSearchLoop(GenerationalLoop):
                  max_trials: int = 1000,
                  score_mode: str = 'candidates',
                  executor: Optional[Dict] = None,
-                 resume: bool = False):
+                 resume: bool = False,
+                 save_weights: bool = False):
         # mmengine passes its train dataloader to every train loop it
         # builds; candidates are scored on held-out data unless
         # train_cfg.dataloader says otherwise
@@ -171,6 +182,7 @@ class BaseSearchLoop(GenerationalLoop):
         self.score_mode = score_mode
         self.executor = self._build_executor(executor)
         self.resume = resume
+        self.save_weights = bool(save_weights)
         self.generation = 0
         self.records: List[Dict] = []
         self._seen = set()
@@ -318,12 +330,45 @@ class BaseSearchLoop(GenerationalLoop):
                 self.save_state()
                 self.pending_store.clear()  # its results are in the state
                 self.write_results()
+        if self.save_weights and is_main_process():
+            self.write_weights()
         best = self.top[0]
         self.runner.logger.info(
             f'Search done: best {self.score_key}={best["score"]:.2f} '
             f'({best["flops_M"]:.3f} MFLOPs, {best["params_M"]:.4f} M '
             f'params), written to '
             f'{osp.join(self.runner.work_dir, "best_subnet.yaml")}')
+
+    def weight_files(self) -> List[Tuple[Dict, str]]:
+        """(record, checkpoint path) of the subnets ``save_weights``
+        writes: the top k, beside ``top_k/rank_{i}.yaml``."""
+        return [(r, osp.join(self.runner.work_dir, 'top_k', f'rank_{i}.pth'))
+                for i, r in enumerate(self.top)]
+
+    def write_weights(self) -> None:
+        """Each kept subnet as its own checkpoint (see ``save_weights``)."""
+        from gml.engine.search.candidate_scorer import recalibrate_bn
+        from gml.engine.search.latency import standalone_subnet
+        from gml.utils.fileio import atomic_write_bytes
+        saved, files = self.mutator.current_choices, self.weight_files()
+        try:
+            for record, path in files:
+                self.mutator.set_choices(record['subnet'])
+                recalibrate_bn(self.model, self.calib_data, sync=False)
+                arch = standalone_subnet(self.model.architecture,
+                                         self.mutator, record['subnet'])
+                state = {f'architecture.{k}': v.cpu()
+                         for k, v in arch.state_dict().items()}
+                buf = io.BytesIO()
+                torch.save(dict(state_dict=state, meta=dict(
+                    subnet=record['subnet'], candidate_id=record['id'],
+                    score={self.score_key: record['score']})), buf)
+                atomic_write_bytes(path, buf.getvalue())
+        finally:
+            self.mutator.set_choices(saved)
+        self.runner.logger.info(
+            f'Wrote the weights of {len(files)} subnets (save_weights), e.g. '
+            f'{files[0][1]}')
 
     def build_scorer(self) -> CandidateScorer:
         """The in-process scorer, and the dispatched jobs' context.

@@ -401,6 +401,11 @@ class ParetoSearchLoop(BaseSearchLoop):
             fields += [f'predicted_{n}' for n in self.predictors.objectives]
         return fields
 
+    def weight_files(self) -> List[Tuple[Dict, str]]:
+        """The front, beside ``pareto_front/candidate_{id}.yaml``."""
+        return [(r, osp.join(self.runner.work_dir, 'pareto_front',
+                             f'candidate_{r["id"]}.pth')) for r in self.front]
+
     def write_results(self) -> None:
         self._complete_records()
         work_dir = self.runner.work_dir
