@@ -4,9 +4,13 @@ The transforms work on models of standard torch layers without asking the
 model to describe itself: the forward is traced with ``torch.fx`` (standard
 ``torch.nn`` layers are leaves) and the graph is followed from the widened
 layer through element-wise ops, pooling, BatchNorm, depthwise convs,
-concatenation and flattening to the layers that read its channels. Anything
-else on the way (a residual sum, a LayerNorm, an op fx cannot follow) is an
-error naming the layer and the op, never a silent wrong widening.
+concatenation and flattening to the layers that read its channels. A
+residual sum joins the layers whose outputs it adds: every branch of the
+sum is widened together (its other operands traced back to their dense
+producers, and everything reading those followed as well), so the sum's
+new units are sums of new units. Anything else on the way (a gating
+product, a LayerNorm, an op fx cannot follow) is an error naming the layer
+and the op, never a silent wrong widening.
 """
 import inspect
 import operator
@@ -49,6 +53,9 @@ _ARITH = {operator.add, operator.sub, operator.mul, operator.truediv,
           operator.iadd, operator.imul, torch.add, torch.sub, torch.mul,
           torch.div}
 _ARITH_METHODS = {'add', 'add_', 'sub', 'sub_', 'mul', 'mul_', 'div', 'div_'}
+#: element-wise ops whose tensor operands can all be widened together
+_SUMS = {operator.add, operator.sub, operator.iadd, operator.isub, torch.add,
+         torch.sub, 'add', 'add_', 'sub', 'sub_'}
 _SHAPE_METHODS = {'size', 'dim'}
 
 
@@ -305,7 +312,9 @@ def find_widen_target(model: nn.Module, layer: str,
             call_counts[n.target] = call_counts.get(n.target, 0) + 1
     target = WidenTarget([layer], out_units(mod))
     start = _State() if isinstance(mod, _ConvNd) else _State(flat=True)
-    _Follower(target, modules, call_counts, fn).follow(calls[0], start)
+    follower = _Follower(target, modules, call_counts, fn)
+    follower.nodes[layer] = calls[0]
+    follower.follow(calls[0], start)
     if not target.consumers:
         raise MorphismError(f'{fn}: no layer reads the output of {layer!r}')
     return target
@@ -319,6 +328,8 @@ class _Follower:
         self.call_counts = call_counts
         self.fn = fn
         self.seen: Set[Tuple[str, int]] = set()
+        self.sums: Set[str] = set()  # residual sums already followed
+        self.nodes: Dict[str, fx.Node] = {}  # producer -> its call
 
     def fail(self, why: str):
         raise MorphismError(f'{self.fn}: cannot widen '
@@ -446,13 +457,71 @@ class _Follower:
 
     def _arith(self, user, src, s):
         others = [a for a in user.args if a is not src]
-        if any(isinstance(a, fx.Node) for a in others) or len(others) != len(
-                user.args) - 1:
+        tensors = [a for a in others if isinstance(a, fx.Node)]
+        if len(others) != len(user.args) - 1:
+            self.fail(f'{user.name} uses its units twice')
+        if not tensors:  # a scalar op: unit by unit
+            return self.follow(user, s)
+        if user.target not in _SUMS:
             self.fail(f'its units meet another tensor in {user.name} (a '
-                      'residual sum or a gating product): the other operand '
-                      'would need the same new units. Widen a layer inside '
-                      'the residual branch instead')
+                      'gating product): the other operand would need the '
+                      'same new units')
+        if user.name in self.sums:  # reached again from another branch
+            return
+        if s.flat or s.offset:
+            self.fail(f'{user.name} adds its units to another tensor at '
+                      f'offset {s.offset}{" of flattened features" if s.flat else ""}'
+                      '; only whole-width residual sums are widened')
+        self.sums.add(user.name)
+        for other in tensors:
+            for node in self._producers_of(other, user):
+                self._add_producer(node, user)
         self.follow(user, s)
+
+    def _producers_of(self, node: fx.Node, at: fx.Node) -> List[fx.Node]:
+        """The dense layers whose units ``node`` carries, through
+        per-channel ops and other sums."""
+        if node is None:
+            self.fail(f'{at.name} adds its units to a tensor of unknown '
+                      'origin')
+        if node.op == 'call_module':
+            m = self.modules[node.target]
+            if is_dense(m):
+                return [node]
+            if isinstance(m, (_BatchNorm, ) + PASS_MODULES) or is_depthwise(
+                    m):
+                return self._producers_of(_first_node(node), at)
+        elif node.op == 'call_function' and node.target in PASS_FUNCTIONS:
+            return self._producers_of(_first_node(node), at)
+        elif node.op == 'call_method' and node.target in PASS_METHODS:
+            return self._producers_of(_first_node(node), at)
+        elif node.op in ('call_function', 'call_method') and \
+                node.target in _SUMS:
+            # an earlier sum: all its operands' producers (each is followed
+            # forward, which reaches and follows this sum)
+            return [p for a in node.args if isinstance(a, fx.Node)
+                    for p in self._producers_of(a, at)]
+        where = ('the model input' if node.op == 'placeholder'
+                 else f'{node.op} {getattr(node.target, "__name__", node.target)!r}')
+        self.fail(f'{at.name} adds its units to a tensor from {where}, whose '
+                  'units cannot be widened with them')
+
+    def _add_producer(self, node: fx.Node, at: fx.Node) -> None:
+        name = node.target
+        if name in self.target.producers:
+            return
+        m = self.modules[name]
+        if out_units(m) != self.target.old:
+            self.fail(f'{at.name} adds its {self.target.old} units to the '
+                      f'{out_units(m)} of {name!r}')
+        if self.call_counts.get(name, 0) > 1:
+            self.fail(f'{name!r}, which {at.name} adds to its units, is '
+                      f'called {self.call_counts[name]} times (shared '
+                      'weights)')
+        self.target.producers.append(name)
+        self.nodes[name] = node
+        start = _State() if isinstance(m, _ConvNd) else _State(flat=True)
+        self.follow(node, start)
 
     def _cat(self, user, src, s):
         tensors = list(user.args[0])

@@ -103,6 +103,8 @@ CASES = [
     (MLP, MLP_IN, 'net.4', 17, 'net.5', 'net.4'),
     (ResNet, CONV_IN, 'layer.0.conv1', 12, 'layer.0', 'layer.0.bn2'),
     (ResNet, CONV_IN, 'layer.1.conv1', 11, 'layer', 'stem'),
+    # across the residual sums: the stem and both blocks' conv2 together
+    (ResNet, CONV_IN, 'layer.0.conv2', 12, 'layer.0', 'layer.0.bn2'),
 ]
 
 
@@ -160,8 +162,6 @@ def test_widen_kernel_pads_with_zeros():
 
 
 @pytest.mark.parametrize('call,match', [
-    (lambda m: net2wider(m, 'layer.0.conv2', 12),
-     r"cannot widen 'layer.0.conv2': its units meet another tensor"),
     (lambda m: r2wider(m, 'head', 6), "'head'.*reach the model output"),
     (lambda m: net2wider(m, 'stem.1', 12),
      "'stem.1' is a BatchNorm2d; only Linear and Conv"),
@@ -244,3 +244,71 @@ def test_equal_split_copies_stay_identical():
     _train(child, x, target, steps=10)
     w = child.net[0].weight
     assert torch.allclose(w[16], w[src])
+
+
+def test_widening_across_residual_sums_widens_every_branch():
+    """Widening one branch of a residual sum widens all the layers whose
+    outputs meet in the stream (the stem and every block's last conv), and
+    everything that reads the stream; the function is unchanged."""
+    torch.manual_seed(0)
+    model = _randomize_bn(ResNet())
+    y = model(CONV_IN)
+    for method in (net2wider, r2wider):
+        child = method(model, 'layer.1.conv2', 14, seed=1).eval()
+        for name in ('stem.0', 'layer.0.conv2', 'layer.1.conv2'):
+            assert child.get_submodule(name).out_channels == 14, name
+        for name in ('stem.1', 'layer.0.bn2', 'layer.1.bn2'):
+            assert child.get_submodule(name).num_features == 14, name
+        for name in ('layer.0.conv1', 'layer.1.conv1'):
+            assert child.get_submodule(name).in_channels == 14, name
+        # inside the blocks the widths are their own
+        assert child.get_submodule('layer.0.conv1').out_channels == 8
+        assert child.head.in_features == 14
+        assert torch.allclose(child(CONV_IN), y, atol=ATOL)
+
+
+def test_torchvision_resnet18_widens_a_stage_through_its_sums():
+    from torchvision.models import resnet18
+    torch.manual_seed(0)
+    model = _randomize_bn(resnet18(num_classes=10))
+    x = torch.randn(2, 3, 32, 32)
+    y = model(x)
+    child = net2wider(model, 'layer1.1.conv2', 80, seed=0).eval()
+    # the stage-1 stream: stem conv, both blocks' conv2; stage 2 reads it
+    for name in ('conv1', 'layer1.0.conv2', 'layer1.1.conv2'):
+        assert child.get_submodule(name).out_channels == 80, name
+    for name in ('layer2.0.conv1', 'layer2.0.downsample.0'):
+        assert child.get_submodule(name).in_channels == 80, name
+    assert child.get_submodule('layer2.0.conv2').out_channels == 128
+    assert torch.allclose(child(x), y, atol=1e-4)
+
+
+def test_gating_product_and_input_sums_are_refused():
+
+    class Gate(nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv2d(3, 4, 1)
+            self.b = nn.Conv2d(3, 4, 1)
+            self.out = nn.Conv2d(4, 2, 1)
+
+        def forward(self, x):
+            return self.out(self.a(x) * torch.sigmoid(self.b(x)))
+
+    class InputSum(nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv2d(3, 3, 1)
+            self.out = nn.Conv2d(3, 2, 1)
+
+        def forward(self, x):
+            return self.out(self.a(x) + x)
+
+    with pytest.raises(MorphismError, match="cannot widen 'a'.*gating"):
+        net2wider(Gate(), 'a', 6)
+    with pytest.raises(MorphismError,
+                       match="adds its units to a tensor from the model "
+                       "input"):
+        net2wider(InputSum(), 'a', 6)
