@@ -105,3 +105,25 @@ def test_runtimes_differ_and_old_tables_are_pytorch(spos, tmp_path):
         LatencyTable.load_or_measure(path, arch, mutator, (3, 8, 8), 1)
     with pytest.raises(ValueError, match='runtime must be one of'):
         LatencyTable.measure(arch, mutator, (3, 8, 8), 1, runtime='tvm')
+
+
+def test_training_step_table(spos):
+    """mode='train' times forward + backward (BN in train mode) per op and
+    checks the sum against whole subnets' training steps; the supernet is
+    left as it was (no gradients, no moved BN statistics)."""
+    arch, mutator = spos.architecture, spos.mutator
+    before = {k: v.clone() for k, v in arch.state_dict().items()}
+    train = LatencyTable.measure(arch, mutator, (3, 8, 8), 16,
+                                 check_subnets=3, runtime='pytorch',
+                                 mode='train', **FAST)
+    infer = LatencyTable.measure(arch, mutator, (3, 8, 8), 16,
+                                 check_subnets=1, runtime='pytorch', **FAST)
+    assert train.meta['mode'] == 'train' and infer.meta['mode'] == 'inference'
+    errors = [abs(e) for e in train.check_errors]
+    assert sum(errors) / len(errors) <= MAX_MEAN_ERROR, errors
+    # a backward costs more than the forward alone
+    assert train.range_ms[0] > infer.range_ms[1]
+    assert all(torch.equal(before[k], v) for k, v in arch.state_dict().items())
+    assert all(p.grad is None for p in arch.parameters())
+    with pytest.raises(ValueError, match="timed in runtime='pytorch'"):
+        LatencyTable.measure(arch, mutator, (3, 8, 8), 1, mode='train')

@@ -166,6 +166,7 @@ def test_screening_keeps_the_budget_and_resume_is_exact(lut, tmp_path):
     (dict(predictor=dict(models=dict(flops_M=dict(type='SVR')))),
      'must predict the score'),
     (dict(latency=dict(batch=4)), r"unknown keys \['batch'\]"),
+    (dict(train_time=dict(batch=4)), r"train_cfg.train_time: unknown keys"),
     (dict(latency=dict(runtime='tensorrt')),
      r"train_cfg.latency.runtime: got 'tensorrt'; expected one of"),
 ])
@@ -204,3 +205,26 @@ def test_outputs_written_where_documented(lut, tmp_path):
     for name in ('best_subnet.yaml', 'pareto_front.csv', 'search_state.json',
                  'plots/pareto_gen_000.png'):
         assert osp.isfile(tmp_path / name), name
+
+
+def test_training_time_objective(tmp_path):
+    """``train_ms`` (POPNAS's training-time objective) comes from its own
+    per-op table of training steps and is on every record and the front."""
+    wd = tmp_path / 'search'
+    run_search(wd, max_epochs=2, num_candidates=4,
+               objectives=dict(score='max', train_ms='min'),
+               train_time=dict(batch_size=8, warmup=1, repeats=2, rounds=2,
+                               calibrate_subnets=1, check_subnets=1))
+    rows = read_csv(wd / 'candidates.csv')
+    assert len(rows) == 8 and all(float(r['train_ms']) > 0 for r in rows)
+    assert 'latency_ms' not in rows[0]
+    table = json.loads((wd / 'train_time_lut.json').read_text())
+    assert table['meta']['mode'] == 'train' and table['meta'][
+        'batch_size'] == 8
+    from gml.engine.search.latency import LatencyTable
+    lut = LatencyTable.from_dict(table)
+    for r in rows:
+        assert float(r['train_ms']) == pytest.approx(
+            lut.predict(layers(r)), abs=1e-6)
+    front = read_csv(wd / 'pareto_front.csv')
+    assert front and all('train_ms' in r for r in front)

@@ -93,12 +93,12 @@ class GenerationalLoop(BaseLoop):
         with open(self.state_path) as f:
             state = json.load(f)
         mine = json.loads(json.dumps(self.state_dict()))
-        for key in self.resume_keys:
-            if state.get(key) != mine[key]:
+        for key in self.resume_keys:  # a key a state may omit reads as None
+            if state.get(key) != mine.get(key):
                 raise self.resume_error(
                     f'--resume: {self.state_path} was written with {key}='
                     f'{state.get(key)!r}, this {self.what} has '
-                    f'{mine[key]!r}; use another --work-dir or the same '
+                    f'{mine.get(key)!r}; use another --work-dir or the same '
                     'config')
         self.restore(state)
         return state

@@ -25,11 +25,17 @@ from .base_search_loop import BaseSearchLoop
 from .evolution_search_loop import EvolutionSearchLoop
 
 #: objectives a record carries (``score`` is the supernet's validation)
-KNOWN_OBJECTIVES = ('score', 'flops_M', 'params_M', 'latency_ms')
+KNOWN_OBJECTIVES = ('score', 'flops_M', 'params_M', 'latency_ms',
+                    'train_ms')
 LATENCY_DEFAULTS = dict(batch_size=1, warmup=5, repeats=10, rounds=5,
                         calibrate_subnets=3, check_subnets=5, clock='auto',
                         lut_file=None, max_check_error=0.25,
                         runtime='onnxruntime')
+#: the training-step table: forward + backward of a training batch in
+#: PyTorch on the search's device (POPNAS's training-time objective)
+TRAIN_TIME_DEFAULTS = dict(batch_size=32, warmup=3, repeats=5, rounds=5,
+                           calibrate_subnets=3, check_subnets=5, clock='auto',
+                           lut_file=None, max_check_error=0.25)
 PREDICTOR_DEFAULTS = dict(
     models=dict(score=dict(type='RandomForestRegressor', n_estimators=100)),
     pool_factor=4, min_records=None)
@@ -60,7 +66,7 @@ class ParetoSearchLoop(BaseSearchLoop):
 
     Args:
         objectives: ``{name: 'max'|'min'}``, two or more of ``score``,
-            ``flops_M``, ``params_M``, ``latency_ms``.
+            ``flops_M``, ``params_M``, ``latency_ms``, ``train_ms``.
         population_size: parents kept each generation (default
             ``num_candidates``).
         crossover_prob: probability that an offspring is a crossover of
@@ -76,13 +82,23 @@ class ParetoSearchLoop(BaseSearchLoop):
             and gives every record a ``latency_ms`` when set.
         latency_range: ``(min, max)`` hard limit in ms, like
             ``flops_range``.
+        train_time: settings of the training-step table (``batch_size``,
+            default 32, ``warmup``, ``repeats``, ``rounds``,
+            ``calibrate_subnets``, ``check_subnets``, ``clock``,
+            ``lut_file`` (default ``WORK_DIR/train_time_lut.json``),
+            ``max_check_error``): the time of one training step (forward
+            and backward, eager PyTorch, BN in train mode) of each subnet,
+            per op and checked against whole subnets like the latency
+            table; needed (defaults apply) when ``train_ms`` is an
+            objective, and gives every record a ``train_ms`` when set.
         predictor: ``None``, or ``dict(models={objective: regressor
             config}, pool_factor=4, min_records=num_candidates)``.
         (other arguments: see :class:`BaseSearchLoop`)
     """
     # another latency table or other objectives: the saved candidates'
     # values would not be comparable with the new ones
-    resume_keys = BaseSearchLoop.resume_keys + ('objectives', 'latency_table')
+    resume_keys = BaseSearchLoop.resume_keys + ('objectives', 'latency_table',
+                                                'train_time_table')
 
     def __init__(self, runner, dataloader=None, evaluator=None,
                  objectives: Mapping[str, str] = dict(score='max',
@@ -93,6 +109,7 @@ class ParetoSearchLoop(BaseSearchLoop):
                  latency: Optional[Mapping] = None,
                  latency_range: Optional[Sequence[Optional[float]]] = None,
                  predictor: Optional[Mapping] = None,
+                 train_time: Optional[Mapping] = None,
                  **kwargs):
         super().__init__(runner, dataloader, evaluator, **kwargs)
         self.objectives = self._check_objectives(objectives)
@@ -118,11 +135,16 @@ class ParetoSearchLoop(BaseSearchLoop):
                 'train_cfg.latency.runtime: got '
                 f'{self.latency_cfg["runtime"]!r}; expected one of '
                 f'{list(RUNTIMES)}')
+        wants_train = 'train_ms' in self.objectives or train_time is not None
+        self.train_time_cfg = self._merge(
+            'train_time', TRAIN_TIME_DEFAULTS,
+            train_time) if wants_train else None
         self.predictor_cfg = (None if predictor is None else self._merge(
             'predictor', PREDICTOR_DEFAULTS, predictor))
         if self.predictor_cfg is not None:
             self._check_predictor(self.predictor_cfg)
-        self.latency_table: Optional[LatencyTable] = None
+        # objective -> the per-op table that predicts it exactly
+        self.tables: Dict[str, LatencyTable] = {}
         self.predictors: Optional[SubnetPredictors] = None
         self.predictor_log: List[Dict] = []
         # what the predictors said about the candidates being scored
@@ -171,18 +193,28 @@ class ParetoSearchLoop(BaseSearchLoop):
                             f'train_cfg.predictor.models.{name}')
 
     # -- set-up (every rank) --
+    @property
+    def latency_table(self) -> Optional[LatencyTable]:
+        return self.tables.get('latency_ms')
+
     def prepare(self) -> None:
         if self.latency_cfg is not None:
-            self.latency_table = self._load_latency_table()
+            self.tables['latency_ms'] = self._load_table(
+                'latency', self.latency_cfg, 'latency_lut.json',
+                self.latency_cfg['runtime'], 'inference')
+        if self.train_time_cfg is not None:
+            self.tables['train_ms'] = self._load_table(
+                'train_time', self.train_time_cfg, 'train_time_lut.json',
+                'pytorch', 'train')
         if self.predictor_cfg is not None:
             from gml.engine.search.predictors import SubnetPredictors
             self.predictors = SubnetPredictors(
                 self.search_space, self.predictor_cfg['models'], self.seed)
 
-    def _load_latency_table(self) -> LatencyTable:
-        cfg = self.latency_cfg
+    def _load_table(self, key: str, cfg: Dict, default_file: str,
+                    runtime: str, mode: str) -> LatencyTable:
         path = cfg['lut_file'] or osp.join(self.runner.work_dir,
-                                           'latency_lut.json')
+                                           default_file)
         measure = {k: cfg[k] for k in ('warmup', 'repeats', 'rounds',
                                        'calibrate_subnets', 'check_subnets')}
         result = [None]
@@ -191,7 +223,7 @@ class ParetoSearchLoop(BaseSearchLoop):
                 table, measured = LatencyTable.load_or_measure(
                     path, self.model.architecture, self.mutator,
                     self.input_shape, cfg['batch_size'], cfg['clock'],
-                    runtime=cfg['runtime'], seed=self.seed, **measure)
+                    runtime=runtime, mode=mode, seed=self.seed, **measure)
                 result = [(table.to_dict(), measured, path)]
             except ValueError as e:
                 result = [str(e)]
@@ -206,9 +238,9 @@ class ParetoSearchLoop(BaseSearchLoop):
         errs = [abs(e) for e in table.check_errors]
         if errs and max(errs) > cfg['max_check_error']:
             self.runner.logger.warning(
-                f'latency table {path}: its prediction is off whole-subnet '
+                f'{key} table {path}: its prediction is off whole-subnet '
                 f'timings by up to {100 * max(errs):.0f} % (more than '
-                f'latency.max_check_error={cfg["max_check_error"]}); a busy '
+                f'{key}.max_check_error={cfg["max_check_error"]}); a busy '
                 'device is the usual cause: measure it again (delete the '
                 'file) when the device is idle, or raise rounds/repeats')
         return table
@@ -231,9 +263,9 @@ class ParetoSearchLoop(BaseSearchLoop):
         """Add what the proposing side knows to records scored anywhere:
         LUT latency and the predictors' forecasts."""
         for r in self.records:
-            if self.latency_table is not None and 'latency_ms' not in r:
-                r['latency_ms'] = round(self.latency_table.predict(
-                    r['subnet']), 6)
+            for name, table in self.tables.items():
+                if name not in r:
+                    r[name] = round(table.predict(r['subnet']), 6)
             pending = self._pending.get(self._key_str(r['subnet']))
             if pending is not None and r['generation'] == self.generation - 1:
                 for name, value in pending.items():
@@ -247,9 +279,8 @@ class ParetoSearchLoop(BaseSearchLoop):
         flops, params = self.estimator.estimate(subnet)
         values = dict(flops_M=round(flops / 1e6, 6),
                       params_M=round(params / 1e6, 6))
-        if self.latency_table is not None:
-            values['latency_ms'] = round(
-                self.latency_table.predict(subnet), 6)
+        for name, table in self.tables.items():
+            values[name] = round(table.predict(subnet), 6)
         return values
 
     # -- proposing --
@@ -373,13 +404,14 @@ class ParetoSearchLoop(BaseSearchLoop):
         self._complete_records()
         state = super().state_dict()
         table = self.latency_table
+        train = self.tables.get('train_ms')
         state.update(
             objectives=self.objectives, predictor_log=self.predictor_log,
             pending_predictions=self._pending,
             screened=self._screened,
-            latency_table=None if table is None else hashlib.sha1(
-                json.dumps(table.to_dict(), sort_keys=True).encode()
-            ).hexdigest())
+            latency_table=_digest(table))
+        if train is not None:  # absent otherwise: older states resume
+            state['train_time_table'] = _digest(train)
         return state
 
     def load_state(self) -> Optional[Dict]:
@@ -395,8 +427,7 @@ class ParetoSearchLoop(BaseSearchLoop):
     @property
     def csv_fields(self) -> List[str]:
         fields = list(CSV_FIELDS)
-        if self.latency_table is not None:
-            fields.append('latency_ms')
+        fields += [n for n in ('latency_ms', 'train_ms') if n in self.tables]
         if self.predictors is not None:
             fields += [f'predicted_{n}' for n in self.predictors.objectives]
         return fields
@@ -422,3 +453,12 @@ class ParetoSearchLoop(BaseSearchLoop):
                                 osp.join(work_dir, 'predictors.csv'))
         write_front_plot(self.records, front, self.generation, work_dir,
                          self.score_key, self.objectives)
+
+
+def _digest(table: Optional[LatencyTable]) -> Optional[str]:
+    """What a state file remembers of a table: resuming under another one
+    would mix incomparable times."""
+    if table is None:
+        return None
+    return hashlib.sha1(json.dumps(table.to_dict(), sort_keys=True).encode()
+                        ).hexdigest()

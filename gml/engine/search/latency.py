@@ -43,6 +43,9 @@ LUT_VERSION = 1
 #: where a table's timings come from; tables saved before the key existed
 #: were eager PyTorch
 RUNTIMES = ('onnxruntime', 'pytorch')
+#: what is timed: a forward (inference), or a training step's forward and
+#: backward (train: PyTorch only, BN in train mode)
+MODES = ('inference', 'train')
 
 
 def device_name(device: torch.device) -> str:
@@ -80,7 +83,8 @@ def pick_clock(device: torch.device, clock: str = 'auto') -> str:
 
 def time_rounds(fns: Sequence[Callable[[], object]], device: torch.device,
                 warmup: int, repeats: int, rounds: int,
-                quantile: float = 0.25, clock: str = 'wall') -> List[float]:
+                quantile: float = 0.25, clock: str = 'wall',
+                grad: bool = False) -> List[float]:
     """Latency (ms) of each ``fn``: after ``warmup`` untimed calls of each,
     ``rounds`` rounds time every fn ``repeats`` times in turn, one call at a
     time; the result is the ``quantile`` of those calls.
@@ -94,19 +98,21 @@ def time_rounds(fns: Sequence[Callable[[], object]], device: torch.device,
     that one CPU thread runs, that is its latency on an idle core, and
     other processes' load does not enter it at all.
     """
-    samples = time_samples(fns, device, warmup, repeats, rounds, clock)
+    samples = time_samples(fns, device, warmup, repeats, rounds, clock, grad)
     return [float(np.quantile(sum(s, []), quantile)) for s in samples]
 
 
 def time_samples(fns: Sequence[Callable[[], object]], device: torch.device,
                  warmup: int, repeats: int, rounds: int,
-                 clock: str = 'wall') -> List[List[List[float]]]:
+                 clock: str = 'wall', grad: bool = False
+                 ) -> List[List[List[float]]]:
     """The timings (ms) :func:`time_rounds` takes: ``[fn][round][call]``.
     Every round times each fn in turn, so load that changes over time
-    reaches all of them alike."""
+    reaches all of them alike. ``grad``: the fns run backward passes (no
+    inference mode)."""
     now = time.thread_time if clock == 'thread' else time.perf_counter
     samples = [[] for _ in fns]
-    with torch.inference_mode():
+    with (torch.enable_grad() if grad else torch.inference_mode()):
         for fn in fns:
             for _ in range(warmup):
                 fn()
@@ -208,7 +214,9 @@ class LatencyTable:
 
     def summary(self) -> str:
         errs = [abs(e) for e in self.check_errors]
-        text = (f'latency table ({self.meta["device"]}, batch '
+        kind = ('training-step table' if self.meta.get('mode') == 'train'
+                else f'latency table [{self.meta.get("runtime", "pytorch")}]')
+        text = (f'{kind} ({self.meta["device"]}, batch '
                 f'{self.meta["batch_size"]}, {self.meta["threads"]} '
                 f'threads, {self.meta["clock"]} clock): subnets {self.range_ms[0]:.3f}-'
                 f'{self.range_ms[1]:.3f} ms')
@@ -229,10 +237,11 @@ class LatencyTable:
     def expected_meta(supernet: nn.Module, search_space: Dict,
                       input_shape: Sequence[int], batch_size: int,
                       clock: str = 'auto',
-                      runtime: str = 'onnxruntime') -> Dict:
-        check_runtime(runtime)
+                      runtime: str = 'onnxruntime',
+                      mode: str = 'inference') -> Dict:
+        check_runtime(runtime, mode)
         device = timing_device(supernet, runtime)
-        meta = dict(version=LUT_VERSION, runtime=runtime,
+        meta = dict(version=LUT_VERSION, runtime=runtime, mode=mode,
                     device=device_name(device),
                     threads=torch.get_num_threads(),
                     clock=pick_clock(device, clock),
@@ -253,7 +262,8 @@ class LatencyTable:
                 warmup: int = 5, repeats: int = 10, rounds: int = 5,
                 calibrate_subnets: int = 3, check_subnets: int = 5,
                 seed: int = 0, clock: str = 'auto',
-                runtime: str = 'onnxruntime') -> 'LatencyTable':
+                runtime: str = 'onnxruntime',
+                mode: str = 'inference') -> 'LatencyTable':
         """Time every (block, choice), then ``calibrate_subnets`` and
         ``check_subnets`` random whole subnets (standalone copies), all in
         ``runtime``; see the module docstring."""
@@ -267,7 +277,8 @@ class LatencyTable:
                 f'these searchable values are not ops: {not_ops[:3]}')
         device = next(supernet.parameters()).device
         meta = cls.expected_meta(supernet, space, input_shape, batch_size,
-                                 clock, runtime)
+                                 clock, runtime, mode)
+        train = mode == 'train'
         meta.update(warmup=warmup, repeats=repeats, rounds=rounds)
         x = torch.randn(batch_size, *input_shape, device=device)
         rng = random.Random(seed)
@@ -291,6 +302,14 @@ class LatencyTable:
                         _Logits(m), x, osp.join(tmp, f'subnet{i}.onnx'))
                         for i, m in enumerate(models)]
                     device = torch.device('cpu')
+                elif train:
+                    # copies: a training step would leave gradients and
+                    # moved BN statistics in the supernet
+                    calls = [_train_step(copy.deepcopy(
+                        mutables[n]._candidates[c]).train(), inputs[n])
+                        for n, c in names]
+                    calls += [_train_step(_Logits(m.train()), x)
+                              for m in models]
                 else:
                     calls = [
                         lambda op=mutables[n]._candidates[c], n=n: op(
@@ -300,7 +319,7 @@ class LatencyTable:
                 # ops and whole subnets in the same rounds: a load change
                 # during the measurement hits both alike
                 times = time_rounds(calls, device, warmup, repeats, rounds,
-                                    clock=meta['clock'])
+                                    clock=meta['clock'], grad=train)
         finally:
             mutator.set_choices(saved)
             supernet.train(was_training)
@@ -330,13 +349,14 @@ class LatencyTable:
     def from_dict(cls, data: Dict) -> 'LatencyTable':
         meta = dict(data['meta'])
         meta.setdefault('runtime', 'pytorch')  # saved before runtimes
+        meta.setdefault('mode', 'inference')  # and before modes
         return cls(data['op_ms'], data['fixed_ms'], meta, data.get('check'))
 
     @classmethod
     def load_or_measure(cls, path: str, supernet: nn.Module, mutator,
                         input_shape: Sequence[int], batch_size: int = 1,
                         clock: str = 'auto', runtime: str = 'onnxruntime',
-                        **measure_kwargs):
+                        mode: str = 'inference', **measure_kwargs):
         """``(table, measured)``: the table cached in ``path`` when it was
         measured for this model, device, thread count, batch and input
         shape; otherwise measured now and saved there. A cached table made
@@ -344,7 +364,8 @@ class LatencyTable:
         differs), never silently used or replaced: its latencies and this
         run's would not be comparable."""
         expected = cls.expected_meta(supernet, mutator.search_space,
-                                     input_shape, batch_size, clock, runtime)
+                                     input_shape, batch_size, clock, runtime,
+                                     mode)
         if osp.isfile(path):
             with open(path) as f:
                 try:
@@ -365,15 +386,34 @@ class LatencyTable:
                     + '); delete it or set latency.lut_file to another path')
             return table, False
         table = cls.measure(supernet, mutator, input_shape, batch_size,
-                            clock=clock, runtime=runtime, **measure_kwargs)
+                            clock=clock, runtime=runtime, mode=mode,
+                            **measure_kwargs)
         table.save(path)
         return table, True
 
 
-def check_runtime(runtime: str) -> None:
+def check_runtime(runtime: str, mode: str = 'inference') -> None:
     if runtime not in RUNTIMES:
         raise ValueError(f'latency runtime must be one of {RUNTIMES}, got '
                          f'{runtime!r}')
+    if mode not in MODES:
+        raise ValueError(f'timing mode must be one of {MODES}, got {mode!r}')
+    if mode == 'train' and runtime != 'pytorch':
+        raise ValueError("a training step is timed in runtime='pytorch' "
+                         f'(got {runtime!r})')
+
+
+def _train_step(module: nn.Module, example: torch.Tensor
+                ) -> Callable[[], object]:
+    """One forward and backward of ``module`` on ``example`` (a copy that
+    needs its gradient, as a block's input does inside a network)."""
+    # a clone outside inference mode: the block inputs were recorded in it
+    x = example.detach().clone().requires_grad_(True)
+
+    def step():
+        module.zero_grad(set_to_none=True)
+        module(x).sum().backward()
+    return step
 
 
 def timing_device(model: nn.Module, runtime: str) -> torch.device:
