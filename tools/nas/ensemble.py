@@ -100,6 +100,16 @@ def morphism_members(work_dir, k, config, out):
     return members
 
 
+def explicit_members(pairs):
+    """``--member`` pairs, named after their checkpoints' folders (e.g.
+    ``candidate_78``) where those differ, else ``member{i}``."""
+    names = [osp.basename(osp.dirname(osp.abspath(p))) for _, p in pairs]
+    if len(set(names)) != len(names):
+        names = [f'member{i}' for i in range(len(pairs))]
+    return [dict(name=n, config=c, options={}, checkpoint=p)
+            for n, (c, p) in zip(names, pairs)]
+
+
 def load_member(member, cfg_options):
     from gml.utils.cfg_options import parse_cfg_options
     from gml.utils.config import load_config
@@ -172,9 +182,7 @@ def main(argv=None):
         from gml.utils.fileio import atomic_dump_json
         members = (morphism_members(args.morphism, args.k, args.config,
                                     args.work_dir) if args.morphism else
-                   [dict(name=f'member{i}', config=c, options={},
-                         checkpoint=p)
-                    for i, (c, p) in enumerate(args.member)])
+                   explicit_members(args.member))
         for m in members:
             if not osp.isfile(m['checkpoint']):
                 fail(f'member {m["name"]}: checkpoint {m["checkpoint"]} does '
@@ -182,6 +190,7 @@ def main(argv=None):
         cfgs = [load_member(m, args.cfg_options) for m in members]
         cfg, ensemble = build_ensemble(members, cfgs, args.combine)
         out = osp.abspath(args.work_dir)
+        os.makedirs(out, exist_ok=True)  # every input checked by now
         cfg_path, ckpt = osp.join(out, 'ensemble.py'), osp.join(
             out, 'ensemble.pth')
         cfg.dump(cfg_path)
