@@ -63,8 +63,8 @@ def deploy_model(work_dir: str, record: dict) -> dict:
     config = osp.join(out_dir, 'config.py')
     shutil.copyfile(record['outputs']['config'], config)
     meta = describe(onnx)['metadata']
-    pre = {k: meta[k] for k in ('input_shape', 'mean', 'std', 'to_rgb')
-           if k in meta}
+    pre = {k: json.loads(meta[k]) for k in ('input_shape', 'mean', 'std',
+                                            'to_rgb') if k in meta}
     pre['input'] = ('the model takes (N, C, H, W) float32 images already '
                     'normalized: (pixel - mean) / std per channel')
     atomic_dump_json(pre, osp.join(out_dir, 'preprocessing.json'))

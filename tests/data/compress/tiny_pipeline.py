@@ -7,10 +7,10 @@ stages = dict(
     qat=dict(
         type='qat', config='tests/data/qat_tiny_digits.py',
         inputs={'algorithm.float_checkpoint': 'float.checkpoint'},
-        options={'train_cfg.max_epochs': 1,
-                 'algorithm.freeze_observer_epoch': 1,
-                 'algorithm.freeze_bn_epoch': 1,
-                 'default_hooks.logger.interval': 10}),
+        options=dict(
+            train_cfg=dict(max_epochs=1),
+            algorithm=dict(freeze_observer_epoch=1, freeze_bn_epoch=1),
+            default_hooks=dict(logger=dict(interval=10)))),
     int8=dict(type='export', config='tests/data/qat_tiny_digits.py',
               inputs=dict(checkpoint='qat.checkpoint')),
 )
