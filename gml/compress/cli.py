@@ -50,7 +50,8 @@ def load_pipeline(path: str, options: Optional[Dict] = None):
                              slurm=dict(cfg.get('slurm') or {}))
 
 
-def deploy_model(work_dir: str, record: dict) -> dict:
+def deploy_model(work_dir: str, outputs: Dict[str, str],
+                 top1: Optional[float]) -> dict:
     """Copy the deployed stage's ONNX to ``DIR/deploy/model_int8.onnx``
     with its config and preprocessing next to it."""
     from gml.deploy import describe
@@ -58,17 +59,17 @@ def deploy_model(work_dir: str, record: dict) -> dict:
     out_dir = osp.join(work_dir, DEPLOY_DIR)
     os.makedirs(out_dir, exist_ok=True)
     onnx = osp.join(out_dir, DEPLOY_ONNX)
-    with open(record['outputs']['onnx'], 'rb') as f:
+    with open(outputs['onnx'], 'rb') as f:
         atomic_write_bytes(onnx, f.read())
     config = osp.join(out_dir, 'config.py')
-    shutil.copyfile(record['outputs']['config'], config)
+    shutil.copyfile(outputs['config'], config)
     meta = describe(onnx)['metadata']
     pre = {k: json.loads(meta[k]) for k in ('input_shape', 'mean', 'std',
                                             'to_rgb') if k in meta}
     pre['input'] = ('the model takes (N, C, H, W) float32 images already '
                     'normalized: (pixel - mean) / std per channel')
     atomic_dump_json(pre, osp.join(out_dir, 'preprocessing.json'))
-    return dict(onnx=onnx, config=config, top1=record.get('top1'))
+    return dict(onnx=onnx, config=config, top1=top1)
 
 
 def run_pipeline(path: str, work_dir: str, options: Optional[Dict] = None,
@@ -110,7 +111,7 @@ def _measure_and_report(stages: List, state, work_dir: str, settings: dict,
     rows = []
     for stage in stages:
         rec = state.get(stage.name)
-        outputs = rec.get('outputs') or {}
+        outputs = state.outputs(stage.name)
         fig = figures[stage.name]
         rows.append(dict(
             name=stage.name, type=stage.type.name, status=rec['status'],
@@ -121,7 +122,9 @@ def _measure_and_report(stages: List, state, work_dir: str, settings: dict,
             latency_ms=latency_ms(fig['latency'])))
     deploy = {}
     if settings['deploy']:
-        deploy = deploy_model(work_dir, state.get(settings['deploy']))
+        name = settings['deploy']
+        deploy = deploy_model(work_dir, state.outputs(name),
+                              state.get(name).get('top1'))
     measurement = dict(
         threads=1, rounds=m['rounds'], repeats=m['repeats'],
         batches=list(m['batches']), device=device_name(torch.device('cpu')),

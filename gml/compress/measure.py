@@ -128,7 +128,7 @@ def stage_models(stages: List, state, work_dir: str, shape: Sequence[int],
     models = {}
     for stage in stages:
         rec = state.get(stage.name) or {}
-        outputs = rec.get('outputs') or {}
+        outputs = state.outputs(stage.name)
         if 'onnx' in outputs:
             models[stage.name] = outputs['onnx']
         elif stage.type.float_model and 'checkpoint' in outputs:

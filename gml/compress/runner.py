@@ -86,7 +86,7 @@ class PipelineRunner:
         work_dir = self.stage_dir(stage.name)
         if self.state.is_done(stage.name, fingerprint):
             self.log(f'[skip] {stage.name}: unchanged')
-            return self.state.get(stage.name)['outputs']
+            return self.state.outputs(stage.name)
         resume = (stage.type.resumable
                   and self.state.can_resume(stage.name, fingerprint)
                   and last_checkpoint(work_dir) is not None)
@@ -116,8 +116,8 @@ class PipelineRunner:
             self._call(stage, test, work_dir)
             with open(osp.join(work_dir, TEST_METRICS)) as f:
                 top1 = json.load(f).get('accuracy/top1')
-        self.state.update(stage.name, status='done', outputs=found,
-                          top1=top1, seconds=round(time.time() - start, 1))
+        self.state.set_outputs(stage.name, found, status='done', top1=top1,
+                               seconds=round(time.time() - start, 1))
         self.log(f'       {stage.name} done in {time.time() - start:.0f} s'
                  + (f', top-1 {top1:.2f}' if top1 is not None else ''))
         return found

@@ -74,6 +74,7 @@ class PipelineState:
     """
 
     def __init__(self, work_dir: str):
+        self.work_dir = work_dir
         self.path = osp.join(work_dir, STATE_FILE)
         self.stages: Dict[str, dict] = {}
         if osp.isfile(self.path):
@@ -82,6 +83,19 @@ class PipelineState:
 
     def get(self, name: str) -> Optional[dict]:
         return self.stages.get(name)
+
+    def outputs(self, name: str) -> Dict[str, str]:
+        """The stage's outputs as paths (stored relative to the work dir,
+        so a copied work dir stays whole)."""
+        rec = self.stages.get(name) or {}
+        return {k: osp.join(self.work_dir, p)
+                for k, p in (rec.get('outputs') or {}).items()}
+
+    def set_outputs(self, name: str, outputs: Dict[str, str], **fields):
+        rel = {k: osp.relpath(p, self.work_dir) if osp.abspath(p).startswith(
+            osp.abspath(self.work_dir) + os.sep) else osp.abspath(p)
+            for k, p in outputs.items()}
+        return self.update(name, outputs=rel, **fields)
 
     def update(self, name: str, **fields) -> dict:
         record = self.stages.setdefault(name, {})
@@ -96,8 +110,7 @@ class PipelineState:
         rec = self.stages.get(name) or {}
         return (rec.get('status') == 'done'
                 and rec.get('fingerprint') == fingerprint
-                and all(osp.isfile(p)
-                        for p in (rec.get('outputs') or {}).values()))
+                and all(osp.isfile(p) for p in self.outputs(name).values()))
 
     def can_resume(self, name: str, fingerprint: str) -> bool:
         """The stage started with this fingerprint and did not finish."""
