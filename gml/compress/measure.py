@@ -136,7 +136,7 @@ def stage_models(stages: List, state, work_dir: str, shape: Sequence[int],
             if not (osp.isfile(out) and rec.get('fp32_of')
                     == rec.get('fingerprint')):
                 log(f'[onnx] {stage.name}: exporting its float model')
-                options = dict(stage.options)
+                options = dict(stage.test_options)
                 options.update(stage.type.test_options(outputs))
                 export_fp32(stage, outputs['checkpoint'], out, shape,
                             options)

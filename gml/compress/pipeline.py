@@ -23,7 +23,7 @@ from gml.utils.errors import ConfigError
 from .stages import POSITIONAL, STAGE_TYPES
 
 STAGE_KEYS = ('type', 'config', 'inputs', 'options', 'test_config',
-              'checkpoint', 'slurm')
+              'test_inputs', 'test_options', 'checkpoint', 'slurm')
 #: resources of a stage on Slurm: the environment of tools/slurm_*.sh
 SLURM_KEYS = dict(gpus='GPUS', gpus_per_node='GPUS_PER_NODE',
                   cpus_per_task='CPUS_PER_TASK', srun_args='SRUN_ARGS')
@@ -53,7 +53,10 @@ class Stage:
         name (str): its name (the key in ``stages``; its work dir).
         spec (dict): its entry: ``type``, ``config``, ``inputs``
             (``{KEY: 'stage.output'}``), ``options`` (cfg options),
-            ``test_config``, ``checkpoint`` (type ``checkpoint``), ``slurm``.
+            ``test_config`` (the config that tests its model, e.g. a
+            distilled student's; then ``test_inputs``/``test_options``
+            replace ``inputs``/``options`` for the test), ``checkpoint``
+            (type ``checkpoint``), ``slurm``.
         root (str): where relative paths are resolved.
     """
 
@@ -66,6 +69,11 @@ class Stage:
                                  root)
         self.inputs = dict(spec.get('inputs') or {})
         self.own_options = flatten(spec.get('options'))
+        own_test = bool(spec.get('test_config'))
+        self.test_inputs = dict(spec.get('test_inputs') or {}) \
+            if own_test else self.inputs
+        self.own_test_options = flatten(spec.get('test_options')) \
+            if own_test else self.own_options
         self.checkpoint = (_path(spec['checkpoint'], root)
                            if spec.get('checkpoint') else None)
         self.slurm = dict(spec.get('slurm') or {})
@@ -75,7 +83,16 @@ class Stage:
     def options(self) -> Dict[str, object]:
         """Its own options and its wired inputs (not the positional one)."""
         opts = dict(self.own_options)
-        opts.update({k: v for k, v in self.wired.items() if k != POSITIONAL})
+        opts.update({k: v for k, v in self.wired.items()
+                     if k != POSITIONAL and k in self.inputs})
+        return opts
+
+    @property
+    def test_options(self) -> Dict[str, object]:
+        """What ``tools/test.py`` gets with ``test_config``."""
+        opts = dict(self.own_test_options)
+        opts.update({k: v for k, v in self.wired.items()
+                     if k != POSITIONAL and k in self.test_inputs})
         return opts
 
     def inputs_positional(self) -> str:
@@ -83,7 +100,8 @@ class Stage:
 
     def sources(self) -> Dict[str, tuple]:
         """input key -> (stage name, output name)."""
-        return {k: tuple(v.split('.', 1)) for k, v in self.inputs.items()}
+        both = dict(self.inputs, **self.test_inputs)
+        return {k: tuple(v.split('.', 1)) for k, v in both.items()}
 
 
 def _path(path: str, root: str) -> str:
@@ -137,7 +155,7 @@ def _check_spec(path: str, name: str, spec) -> None:
     if kind == 'checkpoint' and not spec.get('checkpoint'):
         raise ConfigError(f'{where}.checkpoint: a stage of type '
                           "'checkpoint' needs checkpoint=PATH")
-    for key in ('inputs', 'options', 'slurm'):
+    for key in ('inputs', 'options', 'test_inputs', 'test_options', 'slurm'):
         if spec.get(key) is not None and not isinstance(spec[key], dict):
             raise ConfigError(f'{where}.{key}: expected a dict, found '
                               f'{type(spec[key]).__name__}')
@@ -154,7 +172,7 @@ def _check_spec(path: str, name: str, spec) -> None:
 
 def _check_inputs(path: str, stage: Stage, stages: Dict[str, Stage]) -> None:
     where = f'{path}: stages.{stage.name}.inputs'
-    for key, source in stage.inputs.items():
+    for key, source in dict(stage.inputs, **stage.test_inputs).items():
         if not isinstance(source, str) or '.' not in source:
             raise ConfigError(f'{where}.{key}: expected \'STAGE.OUTPUT\' '
                               f'(e.g. \'float.checkpoint\'), found '

@@ -109,7 +109,7 @@ class StageType:
         ckpt = outputs.get('checkpoint')
         if ckpt is None:
             return None
-        opts = dict(stage.options)
+        opts = dict(stage.test_options)
         opts.update(self.test_options(outputs))
         return Command('test.py', [stage.test_config, ckpt, '--work-dir',
                                    osp.join(work_dir, 'test'), '--out',
@@ -238,7 +238,7 @@ class OnnxStage(StageType):
         return Command('test.py', [
             stage.test_config, outputs['onnx'], '--backend', 'onnxruntime',
             '--out', osp.join(work_dir, TEST_METRICS),
-            *options_args(stage.options)])
+            *options_args(stage.test_options)])
 
 
 class CheckpointStage(StageType):

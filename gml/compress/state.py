@@ -58,8 +58,8 @@ def stage_fingerprint(stage, input_checksums: Dict[str, str]) -> str:
                                         stage.own_options).to_dict(),
                  inputs=input_checksums)
     if stage.test_config != stage.config:
-        parts['test_config'] = resolved_config(stage.test_config,
-                                               stage.own_options).to_dict()
+        parts['test_config'] = resolved_config(
+            stage.test_config, stage.own_test_options).to_dict()
     if stage.checkpoint:
         parts['checkpoint'] = file_checksum(stage.checkpoint)
     text = json.dumps(parts, sort_keys=True, default=repr)

@@ -152,10 +152,11 @@ def test_sigkill_mid_stage_resumes_to_the_same_final_model(
                             stderr=subprocess.DEVNULL,
                             start_new_session=True)
     marker = os.path.join(work_dir, 'qat', 'last_checkpoint')
+    # the copy's marker names base's checkpoint until the rerun rewrites it
+    epoch_1 = os.path.join(work_dir, 'qat', 'epoch_1.pth')
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
-        if os.path.isfile(marker) and open(marker).read().strip(
-                ).endswith('epoch_1.pth'):
+        if os.path.isfile(marker) and open(marker).read().strip() == epoch_1:
             break
         time.sleep(0.05)
     assert proc.poll() is None, 'the pipeline ended before the kill'
