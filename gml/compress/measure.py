@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 FP32_ONNX = 'model_fp32.onnx'
-_SKIP_DTYPES = (6, 7)  # int32/int64 initializers: shapes, not weights
+_SKIP_DTYPES = (7, )  # int64 initializers: shapes, not weights
 
 
 def onnx_complexity(path: str) -> Dict[str, int]:

@@ -91,6 +91,8 @@ def svg_scatter(points: List[tuple], xlabel: str, title: str,
         x0, x1 = x0 - 0.5, x1 + 0.5
     if y1 - y0 < 1e-9:
         y0, y1 = y0 - 1, y1 + 1
+    pad_x, pad_y = (x1 - x0) * 0.1, (y1 - y0) * 0.1  # points off the axes
+    x0, x1, y0, y1 = x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y
     px = lambda v: m + (v - x0) / (x1 - x0) * (w - 2 * m)  # noqa: E731
     py = lambda v: h - m - (v - y0) / (y1 - y0) * (h - 2 * m)  # noqa: E731
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" '
