@@ -29,7 +29,12 @@ LOG, COMMAND = 'stage.log', 'command.sh'
 
 
 class StageFailed(UserError):
-    """A stage's tool failed; ``user_error``: it exited 2 (bad input)."""
+    """A stage's tool failed.
+
+    Args:
+        message (str): one line naming the stage, the error and the log.
+        user_error (bool): the tool exited 2 (bad input).
+    """
 
     def __init__(self, message: str, user_error: bool):
         super().__init__(message)

@@ -125,7 +125,11 @@ class StageType:
 
 class PruneStage(StageType):
     """Group pruning (gml.GroupPruning): also a ``pruning_spec``; the
-    pruned model is rebuilt with ``model.pruning_spec=PATH``."""
+    pruned model is rebuilt with ``model.pruning_spec=PATH``.
+
+    Args:
+        name (str): the ``type`` a pipeline config names.
+    """
 
     produces = ('checkpoint', 'config', 'pruning_spec')
 
@@ -142,7 +146,11 @@ class PruneStage(StageType):
 
 class DMCPStage(StageType):
     """The DMCP search (tools/train.py): also the pruned widths,
-    ``subnet`` (``model_sample/subnet.yaml``)."""
+    ``subnet`` (``model_sample/subnet.yaml``).
+
+    Args:
+        name (str): the ``type`` a pipeline config names.
+    """
 
     produces = ('checkpoint', 'config', 'subnet')
 
@@ -158,7 +166,11 @@ class DMCPStage(StageType):
 
 
 class SearchStage(StageType):
-    """``tools/search.py CONFIG SUPERNET_CKPT``: the best ``subnet``."""
+    """``tools/search.py CONFIG SUPERNET_CKPT``: the best ``subnet``.
+
+    Args:
+        name (str): the ``type`` a pipeline config names.
+    """
 
     produces = ('subnet', )
     requires = (POSITIONAL, )
@@ -182,7 +194,11 @@ class SearchStage(StageType):
 class DistillStage(StageType):
     """Distillation (tools/train.py), then the student alone
     (tools/kd/export_student.py), testable with the stage's
-    ``test_config`` (the student's config)."""
+    ``test_config`` (the student's config).
+
+    Args:
+        name (str): the ``type`` a pipeline config names.
+    """
 
     STUDENT = 'student.pth'
 
@@ -202,7 +218,11 @@ class DistillStage(StageType):
 
 class QATStage(StageType):
     """Quantization-aware training (tools/train.py with a gml.QAT config):
-    a QAT checkpoint, tested in PyTorch with fake quantization."""
+    a QAT checkpoint, tested in PyTorch with fake quantization.
+
+    Args:
+        name (str): the ``type`` a pipeline config names.
+    """
 
     float_model = False
 
@@ -210,7 +230,12 @@ class QATStage(StageType):
 class OnnxStage(StageType):
     """A tool that writes an int8 ONNX model from a checkpoint
     (``tools/quantization/export.py`` or ``ptq.py``); tested with
-    ``tools/test.py --backend onnxruntime``."""
+    ``tools/test.py --backend onnxruntime``.
+
+    Args:
+        name (str): the ``type`` a pipeline config names.
+        tool (str): the script under ``tools/`` that writes the ONNX model.
+    """
 
     produces = ('onnx', 'config')
     requires = (POSITIONAL, )
@@ -243,7 +268,11 @@ class OnnxStage(StageType):
 
 class CheckpointStage(StageType):
     """A model trained elsewhere: ``checkpoint=PATH`` (nothing runs but
-    its test)."""
+    its test).
+
+    Args:
+        name (str): the ``type`` a pipeline config names.
+    """
 
     resumable = False
 
