@@ -11,7 +11,8 @@ algorithm = dict(
         teacher='configs/compress/models/mobilenetv2_imagenet.py',
         teacher_ckpt=None,
         distill_cfg=dict(
-            student_module='architecture.head.fc',
+            # the head's output: its forward slices fc's weight, fc never runs
+            student_module='architecture.head',
             teacher_module='head.fc',
             head=dict(type='DistillationHead',
                       loss=dict(type='KDLoss', tau=1.0, loss_weight=1.0),
