@@ -164,6 +164,8 @@ class DMCPStage(StageType):
     def test_command(self, stage, outputs, work_dir):
         return None  # a supernet: its widths are tested after retraining
 
+    float_model = False  # a supernet: not a deployable model
+
 
 class SearchStage(StageType):
     """``tools/search.py CONFIG SUPERNET_CKPT``: the best ``subnet``.
