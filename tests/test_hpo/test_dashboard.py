@@ -50,7 +50,7 @@ def task_root(tmp_path_factory):
 
 def _infos(root):
     all_dir = root / '.search-run/tasks/cmp/jobs/all'
-    return {n: yaml.safe_load((all_dir / n / 'job.yaml').readdom_text())
+    return {n: yaml.safe_load((all_dir / n / 'job.yaml').read_text())
             for n in os.listdir(all_dir)}
 
 
@@ -101,7 +101,7 @@ def _listening_addresses(port):
 @pytest.mark.skipif(shutil.which('chromium') is None,
                     reason="no chromium on PATH; .ci/run installs Debian's "
                     'chromium package')
-def test_dashboard_page_shows_the_jobs_inchromium(task_root, tmp_path):
+def test_dashboard_page_shows_the_jobs_in_chromium(task_root, tmp_path):
     server = spawn(task_root, 'search-ctl', 'dashboard', '--task', 'cmp',
                    '--port', '0', '--refresh', '0.5')
     try:
