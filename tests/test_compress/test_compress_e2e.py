@@ -134,6 +134,27 @@ def test_changing_qat_epochs_reruns_only_qat_and_export(base, changed_qat):
         summary(base)['stages'][0]['top1']
 
 
+def _children(pid):
+    found = []
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open(f'/proc/{entry}/stat') as f:
+                    if int(f.read().rsplit(')', 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+def _alive(pid):
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
 def _initializers(path):
     import onnx
     from onnx import numpy_helper
@@ -149,8 +170,7 @@ def test_sigkill_mid_stage_resumes_to_the_same_final_model(
            work_dir, '--cfg-options', QAT_EPOCHS]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ, **ENV),
                             stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            stderr=subprocess.DEVNULL)
     marker = os.path.join(work_dir, 'qat', 'last_checkpoint')
     # the copy's marker names base's checkpoint until the rerun rewrites it
     epoch_1 = os.path.join(work_dir, 'qat', 'epoch_1.pth')
@@ -160,8 +180,16 @@ def test_sigkill_mid_stage_resumes_to_the_same_final_model(
             break
         time.sleep(0.05)
     assert proc.poll() is None, 'the pipeline ended before the kill'
-    os.killpg(proc.pid, signal.SIGKILL)
+    tools = _children(proc.pid)
+    assert tools  # the QAT stage's tools/train.py
+    os.kill(proc.pid, signal.SIGKILL)  # the pipeline alone
     proc.wait()
+    deadline = time.time() + 10
+    while any(os.path.exists(f'/proc/{p}') for p in tools) and \
+            time.time() < deadline:
+        time.sleep(0.1)
+    # its tool died with it: nothing keeps writing into the work dir
+    assert not [p for p in tools if _alive(p)]
     state = json.load(open(os.path.join(work_dir, 'compress_state.json')))
     assert state['stages']['qat']['status'] == 'running'
     assert not os.path.exists(os.path.join(work_dir, 'qat', 'epoch_3.pth'))
