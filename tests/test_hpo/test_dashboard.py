@@ -1,15 +1,14 @@
 """search-ctl dashboard: the task in optuna-dashboard, seen in Chromium."""
-import html
 import os
 import re
 import shutil
 import signal
-import subprocess
 import time
 
 import pytest
 import yaml
 
+from ..chromium import chromium, dom_text
 from .helpers import hpo, spawn, write_script, write_yaml
 
 pytestmark = pytest.mark.slow
@@ -99,22 +98,6 @@ def _listening_addresses(port):
     return found
 
 
-def _chromium(url, out_dir, *args):
-    profile = out_dir / 'chromium-profile'
-    cmd = [shutil.which('chromium'), '--headless', '--no-sandbox',
-           '--disable-gpu', '--disable-dev-shm-usage',
-           f'--user-data-dir={profile}', '--window-size=1400,2000',
-           '--virtual-time-budget=20000', *args, url]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    return out.stdout
-
-
-def _text(dom):
-    dom = re.sub(r'<(style|script)[^>]*>.*?</\1>', ' ', dom, flags=re.S)
-    return html.unescape(re.sub(r'\s+', ' ', re.sub(r'<[^>]+>', ' ', dom)))
-
-
 @pytest.mark.skipif(shutil.which('chromium') is None,
                     reason="no chromium on PATH; .ci/run installs Debian's "
                     'chromium package')
@@ -138,7 +121,7 @@ def test_dashboard_page_shows_the_jobs_in_chromium(task_root, tmp_path):
         assert f'  dashboard_url : {url}/trials?numbers=1\n' in out.stdout
 
         infos = _infos(task_root)
-        table = _text(_chromium(f'{url}/smartSelection', tmp_path,
+        table = dom_text(chromium(f'{url}/smartSelection', tmp_path,
                                 '--dump-dom'))
         assert 'compare_new' in table
         for name in ('Param epochs', 'Param nested0', 'UserAttribute job',
@@ -153,7 +136,7 @@ def test_dashboard_page_shows_the_jobs_in_chromium(task_root, tmp_path):
                              rf'{re.escape(info["command"])}', table), table
 
         shot = tmp_path / 'dashboard.png'
-        history = _text(_chromium(url, tmp_path, '--dump-dom',
+        history = dom_text(chromium(url, tmp_path, '--dump-dom',
                                   f'--screenshot={shot}'))
         for scalar in ('acc', 'top1'):  # every job's curve, one plot each
             assert f'compare_new: {scalar}' in history

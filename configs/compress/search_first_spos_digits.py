@@ -1,0 +1,48 @@
+# NOT YET WORKING at its `prune` stage: torch-pruning cannot trace
+# ShuffleNetV2's channel shuffle (configs/compress/README.md).
+# Search-first chain on the cluttered digits (16x16):
+#   SPOS supernet -> evolution search -> retrain the best subnet (the float
+#   teacher) -> group pruning (50 % FLOPs, round_to 8) -> KD from the float
+#   teacher -> QAT -> int8 ONNX (deploy/model_int8.onnx)
+#   python tools/compress.py configs/compress/search_first_spos_digits.py \
+#       --work-dir work_dirs/compress/search_first_digits
+input_shape = (3, 16, 16)
+measure = dict(rounds=7, repeats=5, warmup=3)
+_M = 'configs/compress/models/'
+_SPOS = 'configs/nas/spos/'
+_PRETRAINED = dict(type='Pretrained')  # its checkpoint is wired
+stages = dict(
+    supernet=dict(type='train',
+                  config=_SPOS + 'spos_shufflenetv2_supernet_digits.py'),
+    search=dict(type='search',
+                config=_SPOS + 'spos_shufflenetv2_evolution_search_digits.py',
+                inputs=dict(checkpoint='supernet.checkpoint')),
+    float=dict(type='retrain',
+               config=_SPOS + 'spos_shufflenetv2_subnet_digits.py',
+               inputs={'algorithm.mutable_cfg': 'search.subnet'}),
+    prune=dict(type='prune', config=_M + 'group_spos_subnet_digits.py',
+               options=dict(algorithm=dict(model=dict(
+                   init_cfg=_PRETRAINED))),
+               inputs={'algorithm.model.mutable_cfg': 'search.subnet',
+                       'algorithm.model.init_cfg.checkpoint':
+                       'float.checkpoint'}),
+    kd=dict(type='distill', config=_M + 'kd_group_spos_subnet_digits.py',
+            options=dict(algorithm=dict(model=dict(init_cfg=_PRETRAINED))),
+            inputs={'algorithm.model.model.mutable_cfg': 'search.subnet',
+                    'algorithm.model.pruning_spec': 'prune.pruning_spec',
+                    'algorithm.model.init_cfg.checkpoint': 'prune.checkpoint',
+                    'algorithm.distiller.teacher': 'float.config',
+                    'algorithm.distiller.teacher_ckpt': 'float.checkpoint'},
+            # the student alone: the pruned subnet in the pruning config
+            test_config=_M + 'group_spos_subnet_digits.py',
+            test_inputs={'algorithm.model.mutable_cfg': 'search.subnet',
+                         'algorithm.pruning_spec': 'prune.pruning_spec'}),
+    qat=dict(type='qat', config=_M + 'qat_group_spos_subnet_digits.py',
+             inputs={'algorithm.model.model.mutable_cfg': 'search.subnet',
+                     'algorithm.model.pruning_spec': 'prune.pruning_spec',
+                     'algorithm.float_checkpoint': 'kd.checkpoint'}),
+    int8=dict(type='export', config=_M + 'qat_group_spos_subnet_digits.py',
+              inputs={'checkpoint': 'qat.checkpoint',
+                      'algorithm.model.model.mutable_cfg': 'search.subnet',
+                      'algorithm.model.pruning_spec': 'prune.pruning_spec'}),
+)
