@@ -51,7 +51,7 @@ def resnet(in_channels, strides):
 DATASETS = dict(
     # strides 2 from the first stage: 28 -> 14 -> 7 -> 4 -> 2 (7.9 M MACs)
     fashion_mnist=dict(model=resnet(1, (2, 2, 2, 2)), shape=(1, 28, 28),
-                       epochs=3, finetune=1),
+                       epochs=2, finetune=0.3),
     digits=dict(model=resnet(3, (1, 2, 2, 2)), shape=(3, 8, 8), epochs=10,
                 finetune=4))
 
@@ -83,13 +83,13 @@ def train(model, data, epochs, lr, seed, teacher=None, prune_at=None,
     x, y = data
     g = torch.Generator().manual_seed(seed)
     per_epoch = len(x) // batch
-    iters = epochs * per_epoch
+    iters = int(epochs * per_epoch)  # epochs may be a fraction
     opt = None
     it = 0
-    for epoch in range(epochs):
+    while it < iters:
         model.train()
         order = torch.randperm(len(x), generator=g)
-        for i in range(per_epoch):
+        for i in range(min(per_epoch, iters - it)):
             if prune_at and it in prune_at:
                 algo.apply_spec(algo.search_spec(*prune_at[it]))
                 opt = None  # new parameters: a new optimizer
@@ -196,7 +196,7 @@ def prune_run(setup, teacher, train_set, target, imp, sched, kd, seed,
         algo.data_preprocessor = _Pass()
     search = algo.search_spec
     algo.search_spec = (lambda step, steps: search(step, steps, batches))
-    iters = finetune * (len(train_set[0]) // 64)
+    iters = int(finetune * (len(train_set[0]) // 64))
     plan = {0: (1, 1)} if sched == 'one-shot' else \
         {0: (1, 3), iters // 3: (2, 3), 2 * iters // 3: (3, 3)}
     if not finetune:  # structure only
@@ -222,8 +222,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--dataset', choices=sorted(DATASETS),
                     default='fashion_mnist')
-    ap.add_argument('--epochs', type=int, help='pre-training epochs')
-    ap.add_argument('--finetune-epochs', type=int)
+    ap.add_argument('--epochs', type=float, help='pre-training epochs')
+    ap.add_argument('--finetune-epochs', type=float,
+                    help='a fraction: that share of one epoch')
     ap.add_argument('--round-to', type=int, default=8)
     ap.add_argument('--rounds', type=int, default=15)
     ap.add_argument('--seeds', default='0,1,2')
