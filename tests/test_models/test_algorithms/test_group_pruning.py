@@ -393,3 +393,8 @@ def test_kd_student_prunes_and_trains_as_student(tmp_path, monkeypatch):
     losses = kd(inputs, samples, mode='loss')
     assert any('kd' in k.lower() or 'distill' in k.lower() for k in losses)
     sum(v for v in losses.values() if v.requires_grad).backward()
+
+
+@pytest.mark.parametrize('name', ['resnet', 'mobilenetv2'])
+def test_pruned_computes_what_unpruned_does_without_dropped(name):
+    _prune_consistent(MODELS_[name](), (1, 3, 8, 8), global_pruning=True)
