@@ -225,7 +225,7 @@ def main():
     ap.add_argument('--epochs', type=float, help='pre-training epochs')
     ap.add_argument('--finetune-epochs', type=float,
                     help='a fraction: that share of one epoch')
-    ap.add_argument('--round-to', type=int, default=8)
+    ap.add_argument('--round-to', type=int, default=8, help='0: none')
     ap.add_argument('--rounds', type=int, default=15)
     ap.add_argument('--seeds', default='0,1,2')
     ap.add_argument('--uniform', action='store_true',
@@ -278,7 +278,7 @@ def main():
                     (0.25, goal[0], goal[1], True)]
         for target, imp, sched, kd in runs:
             algo = prune_run(setup, teacher, train_set, target, imp, sched,
-                             kd, seed, args.round_to, ft,
+                             kd, seed, args.round_to or None, ft,
                              not args.uniform)
             name = name_of(target, imp, sched, kd)
             acc.setdefault(name, []).append(top1(algo.architecture,
