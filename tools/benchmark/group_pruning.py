@@ -259,6 +259,8 @@ def main():
               for i in ('l1', 'taylor', 'bn_scale')
               for s in ('one-shot', 'iterative') for k in (False, True)]
     goal = None
+    missed = []
+    from gml.utils.errors import UserError
     for seed in seeds:
         torch.manual_seed(seed)
         base = GroupPruning(copy.deepcopy(setup['model']),
@@ -277,10 +279,15 @@ def main():
                     (0.5, goal[0], goal[1], True),
                     (0.25, goal[0], goal[1], True)]
         for target, imp, sched, kd in runs:
-            algo = prune_run(setup, teacher, train_set, target, imp, sched,
-                             kd, seed, args.round_to or None, ft,
-                             not args.uniform)
             name = name_of(target, imp, sched, kd)
+            try:
+                algo = prune_run(setup, teacher, train_set, target, imp,
+                                 sched, kd, seed, args.round_to or None, ft,
+                                 not args.uniform)
+            except UserError as e:  # e.g. the target missed by > 5 %
+                missed.append(f'seed {seed} {name}: {e}')
+                print(missed[-1], flush=True)
+                continue
             acc.setdefault(name, []).append(top1(algo.architecture,
                                                  test_set))
             val[name] = top1(algo.architecture, val_set)
@@ -298,9 +305,13 @@ def main():
             # the same targets without channel rounding, for latency only
             if args.round_to:
                 for target in (0.5, 0.25):
-                    algo = prune_run(setup, teacher, train_set, target,
-                                     goal[0], 'one-shot', False, seed,
-                                     None, 0, not args.uniform)
+                    try:
+                        algo = prune_run(setup, teacher, train_set, target,
+                                         goal[0], 'one-shot', False, seed,
+                                         None, 0, not args.uniform)
+                    except UserError as e:
+                        missed.append(f'seed {seed} {target} unrounded: {e}')
+                        continue
                     flops, params = algo.count()
                     info[name_of(target, goal[0], 'one-shot', False,
                                  None)] = (flops, params,
@@ -337,6 +348,8 @@ def main():
         print(f'| {name} | {top} | {diff} | {flops / 1e6:.3f} | '
               f'{flops / ref_flops:.1%} | {params / 1e6:.3f} | '
               f'{m1:.3f} ({s1:.3f}) | {m64:.2f} ({s64:.2f}) |')
+    for line in missed:
+        print(f'\nnot in the table: {line}')
     print(f'\ntotal {time.time() - start:.0f} s')
 
 
