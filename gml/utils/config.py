@@ -291,11 +291,19 @@ def _require_zoos(path: str, text: str) -> None:
 
 def _wrap_pruned(cfg) -> None:
     """``model.pruning_spec=PATH`` on a plain model: build it pruned, as
-    ``gml.GroupPruning`` (docs/pruning.md)."""
+    ``gml.GroupPruning``; on the model an algorithm wraps (``model.model``,
+    e.g. a KD student), as the plain pruned module (docs/pruning.md)."""
     model = cfg.model
-    if not isinstance(model, dict) or not model.get('pruning_spec'):
+    if not isinstance(model, dict) or \
+            str(model.get('type', '')).split('.')[-1] == 'GroupPruning':
         return
-    if str(model.get('type', '')).split('.')[-1] == 'GroupPruning':
+    inner = model.get('model')
+    if isinstance(inner, dict) and inner.get('pruning_spec'):
+        inner = dict(inner)
+        spec = inner.pop('pruning_spec')
+        model['model'] = dict(type='gml.PrunedModel', model=inner,
+                              pruning_spec=spec)
+    if not model.get('pruning_spec'):
         return
     model = dict(model)
     spec = model.pop('pruning_spec')

@@ -5,6 +5,7 @@ Each block is an :class:`OneShotMutableOP` over ``shuffle_3x3``,
 kernel) and ``shuffle_xception`` (three depthwise 3x3 convs). Guo et al.,
 "Single Path One-Shot Neural Architecture Search with Uniform Sampling".
 """
+import contextlib
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -27,6 +28,11 @@ SKIP = 'skip'
 
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     n, c, h, w = x.shape
+    if _ShuffleUnit.gather_shuffle:
+        # the same permutation as one channel gather (see
+        # _ShuffleUnit.pruning_trace_context)
+        perm = torch.arange(c, device=x.device).view(groups, c // groups)
+        return x[:, perm.t().reshape(-1)]
     x = x.view(n, groups, c // groups, h, w).transpose(1, 2)
     return x.reshape(n, c, h, w)
 
@@ -58,11 +64,33 @@ class _ShuffleUnit(BaseModule):
         self.branch2 = self._make_branch2(branch2_in, stride, norm_cfg,
                                           act_cfg)
 
+    #: shuffle by a channel gather instead of view/transpose/reshape
+    gather_shuffle = False
+
+    @staticmethod
+    @contextlib.contextmanager
+    def pruning_trace_context():
+        """While torch-pruning traces (gml.GroupPruning): its tracer reads
+        the 5-D view of the shuffle as a flatten and fails (ZeroDivisionError
+        in its reshape index mapping, Torch-Pruning #14); a gather it reads
+        as an element-wise op, and GroupPruning then keeps the channels that
+        reach a gather (the units' outputs) unpruned."""
+        _ShuffleUnit.gather_shuffle = True
+        try:
+            yield
+        finally:
+            _ShuffleUnit.gather_shuffle = False
+
     def _make_branch2(self, in_channels, stride, norm_cfg, act_cfg):
         raise NotImplementedError
 
     def forward(self, x):
-        if self.split:
+        if self.split and self.gather_shuffle:
+            # slices: the tracer maps their indices (chunk into cat: not)
+            half = x.shape[1] // 2
+            x1, x2 = x[:, :half], x[:, half:]
+            out = torch.cat((x1, self.branch2(x2)), dim=1)
+        elif self.split:
             x1, x2 = x.chunk(2, dim=1)
             out = torch.cat((x1, self.branch2(x2)), dim=1)
         else:

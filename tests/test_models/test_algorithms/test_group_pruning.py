@@ -1,6 +1,7 @@
 """gml.GroupPruning: FLOPs targets, the spec round trip in a new process,
 the ignored head, one-line errors, and the same spec under 1 or 2 Slurm
 ranks. Tiny models at 8x8 on CPU."""
+import copy
 import glob
 import os
 import os.path as osp
@@ -91,7 +92,9 @@ def test_ignored_head_keeps_classes(importance):
     model['data_preprocessor'] = dict(
         type='mmpretrain.ClsDataPreprocessor', num_classes=10)
     algo = GroupPruning(model, input_shape=(1, 3, 8, 8), target_flops=0.5,
-                        importance=importance, round_to=4)
+                        importance=importance, round_to=4,
+                        global_pruning=True)
+    _randomize_bn(algo)  # BN-scale ranking: not all scales at their init 1
     algo.apply_spec(algo.search_spec(1, 1, _batches()))
     fc = algo.architecture.head.fc
     assert fc.out_features == 10 and fc.in_features < 128
@@ -256,3 +259,142 @@ def test_slurm_two_ranks_same_spec_as_one(python_exe, repo_root, tmp_path):
         specs.append(yaml.safe_load((work / 'pruning_spec.yaml').read_text()))
     assert specs[0]['layers'] == specs[1]['layers']
     assert any('kept_idx' in v for v in specs[0]['layers'].values())
+
+
+# -- more models: SPOS subnet, morphism genotype net, KD student -----------
+SPOS_CFG = 'configs/nas/spos/spos_shufflenetv2_supernet_fashion_mnist.py'
+GENOTYPE_CFG = 'configs/nas/morphism/genotype_digits.py'
+STUDENT_CFG = ('configs/kd/factor_transfer/classification/'
+               'resnet18x4_digits_student.py')
+KD_CFG = 'configs/kd/logits_kd/kd_resnet18x4_digits_teacher_r18.py'
+# a retrained subnet of the Fashion-MNIST space: all four unit kinds, and
+# 'skip' in a block that splits its input
+SPOS_SUBNET = {
+    'backbone.layers.0.0': 'shuffle_xception',
+    'backbone.layers.0.1': 'shuffle_3x3',
+    'backbone.layers.1.0': 'shuffle_3x3',
+    'backbone.layers.1.1': 'shuffle_7x7',
+    'backbone.layers.1.2': 'skip',
+    'backbone.layers.1.3': 'shuffle_xception',
+    'backbone.layers.2.0': 'shuffle_xception',
+    'backbone.layers.2.1': 'shuffle_7x7',
+    'backbone.layers.2.2': 'skip',
+    'backbone.layers.2.3': 'shuffle_5x5',
+    'backbone.layers.3.0': 'shuffle_5x5',
+    'backbone.layers.3.1': 'skip'}
+
+
+def _randomize_bn(model):
+    """BN scales, shifts and statistics away from their defaults, so that
+    a wrongly kept or dropped channel changes the outputs."""
+    g = torch.Generator().manual_seed(3)
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            n = m.num_features
+            m.weight.data = torch.rand(n, generator=g) + 0.5
+            m.bias.data = torch.randn(n, generator=g) * 0.1
+            m.running_mean = torch.randn(n, generator=g) * 0.1
+            m.running_var = torch.rand(n, generator=g) + 0.5
+
+
+def _zero_dropped(model, spec):
+    """Zero the BN scale and shift of each channel the spec drops: every
+    pruned channel of these models ends in a BN, so the unpruned model
+    then computes exactly what a correctly pruned one does."""
+    for name, m in model.named_modules():
+        entry = spec['layers'].get(name)
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and entry and \
+                'kept_idx' in entry:
+            drop = sorted(set(range(entry['out_channels'])) -
+                          set(entry['kept_idx']))
+            m.weight.data[drop] = 0
+            m.bias.data[drop] = 0
+
+
+def _prune_consistent(model_cfg, shape, **kwargs):
+    """Prune ``model_cfg`` to 50 % FLOPs; check the target, that the pruned
+    model computes what the unpruned one does with the dropped channels
+    zeroed, and that the spec rebuilds it. The pruned GroupPruning."""
+    torch.manual_seed(0)
+    algo = GroupPruning(model_cfg, input_shape=shape, target_flops=0.5,
+                        **kwargs)
+    _randomize_bn(algo)
+    reference = copy.deepcopy(algo.architecture).eval()
+    spec = algo.search_spec(1, 1)
+    algo.apply_spec(spec)
+    algo.eval()
+    flops, _ = algo.count()
+    assert abs(flops / algo.base_flops - 0.5) <= 0.05 * 0.5
+    _zero_dropped(reference, spec)
+    x = torch.randn(4, *shape[1:])
+    with torch.no_grad():
+        got = algo(x, mode='tensor')
+        torch.testing.assert_close(got, reference(x, mode='tensor'),
+                                   atol=1e-5, rtol=1e-4)
+    rebuilt = GroupPruning(model_cfg, input_shape=shape, **kwargs)
+    rebuilt.apply_spec(algo.spec())
+    rebuilt.load_state_dict(algo.state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(rebuilt.eval()(x, mode='tensor'), got,
+                                   atol=1e-5, rtol=0)
+    return algo
+
+
+def test_spos_subnet_prunes_inside_units(tmp_path):
+    from gml.structures import dump_subnet
+    dump_subnet(SPOS_SUBNET, str(tmp_path / 'subnet.yaml'))
+    spos = load_config(SPOS_CFG).model.to_dict()
+    spos['mutable_cfg'] = str(tmp_path / 'subnet.yaml')
+    algo = _prune_consistent(spos, (1, 1, 28, 28))
+    layers = algo.spec()['layers']
+    # the units' outputs pass the split and shuffle: kept whole (their
+    # convs), the channels inside the branches pruned
+    bound = algo._gather_bound()
+    assert 'architecture.backbone.layers.1.0._candidates.shuffle_3x3.' \
+           'branch2.2.conv' in bound
+    assert all(layers[n]['kept'] == layers[n]['out_channels']
+               for n in bound)
+    inner = [n for n in layers if 'branch2' in n and
+             layers[n]['kept'] < layers[n]['out_channels']]
+    assert len(inner) >= 5, inner
+
+
+def test_genotype_net_prunes():
+    cfg = load_config(GENOTYPE_CFG).model.to_dict()
+    _prune_consistent(cfg, (1, 3, 8, 8))
+
+
+def test_kd_student_prunes_and_trains_as_student(tmp_path, monkeypatch):
+    student = load_config(STUDENT_CFG).model.to_dict()
+    # 4 base channels: only a global ranking reaches 50 % within 5 %
+    with pytest.raises(Exception, match='cannot be met within 5 %'):
+        _prune_consistent(student, (1, 3, 8, 8))
+    algo = _prune_consistent(student, (1, 3, 8, 8), global_pruning=True)
+    dump_spec(algo.spec(), str(tmp_path / 'spec.yaml'))
+    # the pruned model as the KD student, through the config
+    teacher = MODELS.build(load_config(
+        'configs/kd/factor_transfer/classification/'
+        'resnet18_digits_teacher.py').model)
+    torch.save(dict(state_dict=teacher.state_dict()),
+               tmp_path / 'latest.pth')
+    monkeypatch.setenv('TEACHER_WORK_DIR', str(tmp_path))
+    cfg = load_config(KD_CFG, {
+        'algorithm.model.pruning_spec': str(tmp_path / 'spec.yaml')})
+    kd = MODELS.build(cfg.model)
+    kd.architecture.load_state_dict(algo.architecture.state_dict())
+    kd.eval()
+    x = torch.randn(2, 3, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(kd.architecture(x, mode='tensor'),
+                                   algo.architecture(x, mode='tensor'))
+    kd.train()
+    inputs = torch.randn(4, 3, 8, 8)
+    samples = [DataSample().set_gt_label(i) for i in range(4)]
+    losses = kd(inputs, samples, mode='loss')
+    assert any('kd' in k.lower() or 'distill' in k.lower() for k in losses)
+    sum(v for v in losses.values() if v.requires_grad).backward()
+
+
+@pytest.mark.parametrize('name', ['resnet', 'mobilenetv2'])
+def test_pruned_computes_what_unpruned_does_without_dropped(name):
+    _prune_consistent(MODELS_[name](), (1, 3, 8, 8), global_pruning=True)

@@ -11,6 +11,7 @@ With ``pruning_spec=PATH`` the unpruned model is built and the spec is
 replayed through the same dependency graph, so an ordinary state-dict
 checkpoint of the pruned model loads into any config of the same model.
 """
+import contextlib
 import copy
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -77,8 +78,9 @@ class GroupPruning(BaseAlgorithm):
         global_pruning: rank channels across layers (ratios differ per
             layer) instead of one uniform ratio.
         round_to: keep channel counts multiples of this.
-        ignored_layers: module names never pruned; default: ``head``
-            (the classifier keeps its classes).
+        ignored_layers: module names never pruned; default: the first
+            module named ``head`` (e.g. ``architecture.head`` in a wrapped
+            SPOS subnet): the classifier keeps its classes.
         prune_epochs: epochs before which ``GroupPruningHook`` prunes; the
             FLOPs target is reached linearly over them. ``[0]``: one-shot.
         max_pruning_ratio: no layer loses more than this share.
@@ -121,10 +123,10 @@ class GroupPruning(BaseAlgorithm):
         self.round_to = round_to
         self.prune_epochs = sorted(int(e) for e in prune_epochs)
         self.max_pruning_ratio = float(max_pruning_ratio)
-        if ignored_layers is None:
-            ignored_layers = ['head'] if hasattr(self.architecture,
-                                                 'head') else []
         names = dict(self.architecture.named_modules())
+        if ignored_layers is None:  # the classifier head, however nested
+            ignored_layers = [n for n in names
+                              if n == 'head' or n.endswith('.head')][:1]
         for name in ignored_layers:
             if name not in names:
                 raise UserError(f'GroupPruning: ignored_layers: no module '
@@ -135,6 +137,7 @@ class GroupPruning(BaseAlgorithm):
                           if _prunable(m)}
         self._kept = {n: list(range(c)) for n, c in self._orig_out.items()}
         self.steps_done = 0
+        self._bound = None
         spec = pruning_spec or mutable_cfg
         self.pruning_spec = spec
         if spec:
@@ -153,9 +156,37 @@ class GroupPruning(BaseAlgorithm):
 
     def _forward_fn(self, model, inputs):
         from mmengine.model import BaseModel
-        if isinstance(model, BaseModel):
-            return model(inputs, mode='tensor')
-        return model(inputs)
+        with contextlib.ExitStack() as stack:
+            # modules whose ops the tracer misreads swap them meanwhile
+            contexts = {getattr(type(m), 'pruning_trace_context', None)
+                        for m in model.modules()} - {None}
+            for context in contexts:
+                stack.enter_context(context())
+            if isinstance(model, BaseModel):
+                return model(inputs, mode='tensor')
+            return model(inputs)
+
+    def _gather_bound(self) -> List[str]:
+        """Layers whose out-channels reach a channel gather (e.g. the
+        ShuffleNet shuffle, traced as one). torch-pruning reads a gather as
+        element-wise, so pruning through it would drop the wrong channels:
+        these layers are never pruned. Found once, on the unpruned model."""
+        if self._bound is None:
+            tp = _tp()
+            model = self.architecture
+            dg = self._graph(model)
+            self._bound = []
+            for name, m in model.named_modules():
+                if not isinstance(m, (nn.modules.conv._ConvNd, nn.Linear)) \
+                        or m not in dg.module2node:
+                    continue
+                fn = dg.get_pruner_of_module(m).prune_out_channels
+                group = dg.get_pruning_group(m, fn, [0])
+                if any(isinstance(dep.target.module, tp.ops._ElementWiseOp)
+                       and 'Index' in str(dep.target.module._grad_fn)
+                       for dep, _ in group):
+                    self._bound.append(name)
+        return self._bound
 
     def count(self, model: Optional[nn.Module] = None):
         """(FLOPs as multiply-accumulates, params) of ``model``."""
@@ -324,7 +355,8 @@ class GroupPruning(BaseAlgorithm):
                 model, self.example_inputs(), importance=self._importance(),
                 global_pruning=self.global_pruning, pruning_ratio=ratio,
                 max_pruning_ratio=self.max_pruning_ratio,
-                ignored_layers=[modules[n] for n in self.ignored_layers],
+                ignored_layers=[modules[n] for n in self.ignored_layers
+                                + self._gather_bound()],
                 round_to=self.round_to, forward_fn=self._forward_fn)
         except Exception as e:  # the tracer's own failure, on one line
             raise UntraceableModelError(
@@ -386,6 +418,14 @@ class GroupPruning(BaseAlgorithm):
                 best = (key, kept, flops, params)
             if best[0][0] <= 0.02 * target:
                 break
+        if step == steps and best[0][0] > 0.05 * target:
+            what = 'FLOPs' if use_flops else 'params'
+            value = best[2] if use_flops else best[3]
+            raise UserError(
+                f'GroupPruning: the {what} target {target:.4g} cannot be met '
+                f'within 5 %: the closest pruning ratio gives {value:.4g} '
+                f'(layers too narrow for the steps; try global_pruning=True '
+                f'or a smaller round_to)')
         best = best[1:]
         spec = self.spec()
         spec['flops']['pruned'], spec['params']['pruned'] = best[1:]
@@ -407,6 +447,14 @@ class _TensorForward(nn.Module):
 
     def forward(self, x):
         return self._fn(self.model, x)
+
+
+@MODELS.register_module(name='PrunedModel')
+def build_pruned_model(model: Dict, pruning_spec: str) -> nn.Module:
+    """``model`` (a config) pruned to ``pruning_spec``, as the plain module:
+    how a model nested in an algorithm (a KD student: ``--cfg-options
+    model.model.pruning_spec=PATH``) takes a spec."""
+    return GroupPruning(model, pruning_spec=pruning_spec).architecture
 
 
 def load_spec(path: str) -> dict:
