@@ -294,8 +294,16 @@ def _wrap_pruned(cfg) -> None:
     ``gml.GroupPruning``; on the model an algorithm wraps (``model.model``,
     e.g. a KD student), as the plain pruned module (docs/pruning.md)."""
     model = cfg.model
-    if not isinstance(model, dict) or \
-            str(model.get('type', '')).split('.')[-1] == 'GroupPruning':
+    if not isinstance(model, dict):
+        return
+    if str(model.get('type', '')).split('.')[-1] == 'GroupPruning':
+        # a pruning config's network given a spec (``model.pruning_spec``
+        # reaches the network in a legacy file): rebuild what it prunes
+        inner = model.get('model')
+        if isinstance(inner, dict) and inner.get('pruning_spec'):
+            inner = dict(inner)
+            model['pruning_spec'] = inner.pop('pruning_spec')
+            model['model'] = inner
         return
     inner = model.get('model')
     if isinstance(inner, dict) and inner.get('pruning_spec'):

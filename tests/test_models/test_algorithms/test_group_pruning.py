@@ -226,6 +226,29 @@ def test_train_prunes_iteratively_then_test_any_config(python_exe,
     assert "layer 'backbone.conv1' is not in the spec" in lines[0]
 
 
+def test_spec_on_a_pruning_config_rebuilds_what_it_prunes(tmp_path):
+    """``model.pruning_spec`` on a pruning config (new dialect, or legacy
+    where ``model.*`` reaches the network) is the GroupPruning's own spec,
+    not an argument of the network it wraps."""
+    from mmengine.config import Config
+    spec_path = str(tmp_path / 'spec.yaml')
+    dump_spec(pruned('resnet').spec(), spec_path)
+    new = load_config(RESNET_CFG, {'model.pruning_spec': spec_path})
+    assert new.model.pruning_spec == spec_path
+    assert 'pruning_spec' not in new.model.model
+    legacy_path = str(tmp_path / 'legacy.py')
+    plain = load_config(PLAIN_RESNET_CFG)
+    Config(dict(
+        _base_=[osp.join(osp.abspath('.'), PLAIN_RESNET_CFG)],
+        algorithm=dict(type='gml.GroupPruning', model=dict(plain.model),
+                       target_flops=0.5, input_shape=(1, 3, 8, 8)),
+        model=None)).dump(legacy_path)
+    legacy = load_config(legacy_path, {'model.pruning_spec': spec_path})
+    assert legacy.model.type == 'gml.GroupPruning'
+    assert legacy.model.pruning_spec == spec_path
+    assert 'pruning_spec' not in legacy.model.model
+
+
 def test_configs_build():
     for config in glob.glob(osp.join(osp.dirname(__file__),
                                      '../../../configs/pruning/group/*.py')):
