@@ -28,6 +28,11 @@ class GroupPruningHook(Hook):
     of training ``work_dir/pruned.pth`` (the state dict of the pruned
     model, ``{'state_dict': ...}``) beside the final spec.
 
+    Every checkpoint carries the spec it was saved with
+    (``meta.group_pruning_spec``); loading one (``--resume``, ``load_from``,
+    ``tools/test.py``) first prunes the freshly built model to it, so a
+    killed run resumes from its last checkpoint.
+
     Args:
         spec_file: the spec's file name under ``work_dir``.
     """
@@ -41,6 +46,27 @@ class GroupPruningHook(Hook):
     def _algorithm(runner):
         model = runner.model
         return model.module if is_model_wrapper(model) else model
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        algo = self._algorithm(runner)
+        if algo.steps_done:
+            checkpoint.setdefault('meta', {})['group_pruning_spec'] = \
+                algo.spec()
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        spec = (checkpoint.get('meta') or {}).get('group_pruning_spec')
+        algo = self._algorithm(runner)
+        if not spec or int(spec.get('steps', 0)) <= algo.steps_done:
+            return
+        old = {id(p): n for n, p in algo.named_parameters()}
+        algo.apply_spec(spec)
+        self._update_optimizer(runner, algo, old)
+        if is_model_wrapper(runner.model):
+            runner.model = runner.wrap_model(
+                runner.cfg.get('model_wrapper_cfg'), algo)
+        runner.logger.info(
+            f'GroupPruning: the checkpoint was pruned in {spec["steps"]} '
+            'step(s); the model is pruned to its spec before loading it')
 
     def before_train_epoch(self, runner) -> None:
         algo = self._algorithm(runner)
@@ -99,8 +125,8 @@ class GroupPruningHook(Hook):
     def _update_optimizer(runner, algo, old) -> None:
         wrapper = getattr(runner, 'optim_wrapper', None)
         optimizer = getattr(wrapper, 'optimizer', None)
-        if optimizer is None:  # not built yet (one-shot) or a dict
-            return
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            return  # not built (one-shot, testing): its config, or nothing
         new = dict(algo.named_parameters())
         for group in optimizer.param_groups:
             group['params'] = [new[old[id(p)]] for p in group['params']

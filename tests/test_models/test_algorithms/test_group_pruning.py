@@ -226,6 +226,32 @@ def test_train_prunes_iteratively_then_test_any_config(python_exe,
     assert "layer 'backbone.conv1' is not in the spec" in lines[0]
 
 
+@pytest.mark.slow
+def test_a_pruned_run_resumes_from_its_checkpoint(python_exe, repo_root,
+                                                  tmp_path):
+    """A pruning run stopped after its pruning step resumes with --resume
+    (the checkpoint's spec prunes the new model before it loads) and ends
+    with the same spec; its checkpoint also tests without the spec."""
+    work = tmp_path / 'train'
+    args = [RESNET_CFG, '--work-dir', str(work), '--cfg-options', *TINY,
+            'model.prune_epochs=[0]']
+    proc = _run(python_exe, repo_root, 'train', *args,
+                'train_cfg.max_epochs=1')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    first = (work / 'pruning_spec.yaml').read_text()
+    proc = _run(python_exe, repo_root, 'train', *args,
+                'train_cfg.max_epochs=2', '--resume')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (work / 'epoch_2.pth').is_file()
+    assert yaml.safe_load((work / 'pruning_spec.yaml').read_text()) == \
+        yaml.safe_load(first)
+    proc = _run(python_exe, repo_root, 'test', RESNET_CFG,
+                str(work / 'epoch_2.pth'), '--work-dir', str(tmp_path / 't'),
+                '--cfg-options', *TINY)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'accuracy/top1' in proc.stdout
+
+
 def test_spec_on_a_pruning_config_rebuilds_what_it_prunes(tmp_path):
     """``model.pruning_spec`` on a pruning config (new dialect, or legacy
     where ``model.*`` reaches the network) is the GroupPruning's own spec,
