@@ -289,6 +289,10 @@ def _require_zoos(path: str, text: str) -> None:
         require_detection(f"{path} (its _base_ inherits 'mmdet::' configs)")
 
 
+def _is_group_pruning(model: dict) -> bool:
+    return str(model.get('type', '')).split('.')[-1] == 'GroupPruning'
+
+
 def _wrap_pruned(cfg) -> None:
     """``model.pruning_spec=PATH`` on a plain model: build it pruned, as
     ``gml.GroupPruning``; on the model an algorithm wraps (``model.model``,
@@ -296,7 +300,7 @@ def _wrap_pruned(cfg) -> None:
     model = cfg.model
     if not isinstance(model, dict):
         return
-    if str(model.get('type', '')).split('.')[-1] == 'GroupPruning':
+    if _is_group_pruning(model):
         # a pruning config's network given a spec (``model.pruning_spec``
         # reaches the network in a legacy file): rebuild what it prunes
         inner = model.get('model')
@@ -306,7 +310,10 @@ def _wrap_pruned(cfg) -> None:
             model['model'] = inner
         return
     inner = model.get('model')
-    if isinstance(inner, dict) and inner.get('pruning_spec'):
+    # a GroupPruning inside (a KD student that is a pruning config) takes
+    # the spec itself
+    if isinstance(inner, dict) and inner.get('pruning_spec') and \
+            not _is_group_pruning(inner):
         inner = dict(inner)
         spec = inner.pop('pruning_spec')
         model['model'] = dict(type='gml.PrunedModel', model=inner,

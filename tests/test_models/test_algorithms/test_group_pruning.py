@@ -273,6 +273,17 @@ def test_spec_on_a_pruning_config_rebuilds_what_it_prunes(tmp_path):
     assert legacy.model.type == 'gml.GroupPruning'
     assert legacy.model.pruning_spec == spec_path
     assert 'pruning_spec' not in legacy.model.model
+    # the pruning config as a KD student: the spec stays its own (wrapping
+    # it again would shift every layer name of the spec by one level)
+    kd_path = str(tmp_path / 'kd.py')
+    Config(dict(
+        _base_=[legacy_path],
+        algorithm=dict(_delete_=True, type='TeacherStudentDistillation',
+                       model=dict(legacy.model), distiller=dict()),
+    )).dump(kd_path)
+    kd = load_config(kd_path, {'algorithm.model.pruning_spec': spec_path})
+    assert kd.model.model.type == 'gml.GroupPruning'
+    assert kd.model.model.pruning_spec == spec_path
 
 
 def test_configs_build():
