@@ -1,5 +1,3 @@
-# NOT YET WORKING at its `prune` stage: torch-pruning cannot trace
-# ShuffleNetV2's channel shuffle (configs/compress/README.md).
 # Search-first chain on the cluttered digits (16x16):
 #   SPOS supernet -> evolution search -> retrain the best subnet (the float
 #   teacher) -> group pruning (50 % FLOPs, round_to 8) -> KD from the float
