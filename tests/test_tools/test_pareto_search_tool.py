@@ -47,7 +47,7 @@ def test_digits_pareto_search_runs_from_the_config(repo_root, supernet_ckpt,
     r = search(repo_root, supernet_ckpt, tmp_path / 's')
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     out = r.stdout + r.stderr
-    assert 'Measured the latency table (cpu' in out
+    assert 'Measured the latency table [onnxruntime] (cpu' in out
     assert "Predictor 'score' on generation 1's 3 scored" in out
     with open(tmp_path / 's' / 'candidates.csv') as f:
         rows = list(csv.DictReader(f))
