@@ -12,13 +12,16 @@ is why an algorithm holding a prepared graph overrides ``train()``. (torchao's
 ``move_exported_model_to_train/eval`` does the same by pattern rewriting,
 which exports six small graphs per call: seconds at every validation.)
 """
+import contextlib
 import copy
 from typing import List, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from torch.fx import GraphModule
 from . import torchao_import  # noqa: F401  (first: see its docstring)
+from torchao.quantization.pt2e import qat_utils
 from torchao.quantization.pt2e import (FakeQuantizeBase, ObserverBase,
                                        disable_observer, enable_observer)
 from torchao.quantization.pt2e.quantize_pt2e import (convert_pt2e,
@@ -96,10 +99,49 @@ def convert(prepared: GraphModule) -> GraphModule:
     prepared graph itself is left as it was."""
     graph = copy.deepcopy(prepared)
     set_mode(graph, False)
-    graph = convert_pt2e(graph)
+    with _fold_present_convs_only():
+        graph = convert_pt2e(graph)
     for module in graph.modules():  # (.eval() is disabled on such graphs)
         module.training = False
     return graph
+
+
+#: the aten op each conv function of torchao's conv-bn folding becomes
+_CONV_OPS = {F.conv1d: aten.conv1d, F.conv2d: aten.conv2d,
+             F.conv_transpose1d: aten.conv_transpose1d,
+             F.conv_transpose2d: aten.conv_transpose2d}
+
+
+@contextlib.contextmanager
+def _fold_present_convs_only():
+    """torchao folds QAT conv-bn by matching patterns it traces anew for
+    each conv function (1d, 2d, transposed) at every convert: 108
+    ``torch.export`` calls, 30 s on CPU whatever the model. A conv function
+    the graph does not call cannot match, so its patterns are skipped; the
+    converted graph is the same (tested)."""
+    helper = qat_utils._fold_conv_bn_qat_helper
+
+    def present_only(m, conv_fn, *args, **kwargs):
+        op = _CONV_OPS.get(conv_fn)
+        if op is None or any(
+                getattr(n.target, 'overloadpacket', None) is op
+                for n in m.graph.nodes if n.op == 'call_function'):
+            return helper(m, conv_fn, *args, **kwargs)
+        # what the helper does besides matching (the pattern rewriter
+        # drops unused submodules even when nothing matches)
+        m.graph.eliminate_dead_code()
+        qat_utils._duplicate_dequantize_node(m)
+        qat_utils._remove_extra_dequantize(m)
+        m.delete_all_unused_submodules()
+        m.graph.eliminate_dead_code()
+        m.recompile()
+        return m
+
+    qat_utils._fold_conv_bn_qat_helper = present_only
+    try:
+        yield
+    finally:
+        qat_utils._fold_conv_bn_qat_helper = helper
 
 
 def set_mode(graph: GraphModule, training: bool,
