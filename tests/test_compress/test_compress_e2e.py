@@ -45,14 +45,41 @@ def base(tmp_path_factory):
     return work_dir
 
 
+def popen_compress(work_dir, *options, **kwargs):
+    cmd = [sys.executable, 'tools/compress.py', PIPELINE, '--work-dir',
+           work_dir, '--cfg-options', *options]
+    return subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ, **ENV),
+                            text=True, **kwargs)
+
+
 @pytest.fixture(scope='module')
 def changed_qat(base, tmp_path_factory):
-    """``base`` rerun with 3 QAT epochs instead of 1, uninterrupted."""
-    work_dir = str(tmp_path_factory.mktemp('compress') / 'changed')
+    """``base`` rerun with 3 QAT epochs instead of 1, uninterrupted; beside
+    it (one thread each on the CI's two cores) a second copy given the same
+    change, SIGKILLed in its QAT stage, looked at, and run again."""
+    root = tmp_path_factory.mktemp('compress')
+    work_dir, killed = str(root / 'changed'), str(root / 'killed')
     shutil.copytree(base, work_dir)
-    proc = compress(work_dir, QAT_EPOCHS)
+    shutil.copytree(base, killed)
+    straight = popen_compress(work_dir, QAT_EPOCHS, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    try:
+        tools = kill_in_qat(killed)
+        after_kill = dict(
+            tools=tools, alive=[p for p in tools if _alive(p)],
+            state=json.load(open(os.path.join(killed,
+                                              'compress_state.json'))),
+            epoch_3=os.path.exists(os.path.join(killed, 'qat',
+                                                'epoch_3.pth')))
+        again = compress(killed, QAT_EPOCHS)
+        out, err = straight.communicate(timeout=600)
+    finally:
+        if straight.poll() is None:
+            straight.kill()
+    proc = subprocess.CompletedProcess(straight.args, straight.returncode,
+                                       out, err)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return work_dir, proc
+    return work_dir, proc, killed, after_kill, again
 
 
 def summary(work_dir):
@@ -123,7 +150,7 @@ def test_a_rerun_runs_nothing(base):
 
 
 def test_changing_qat_epochs_reruns_only_qat_and_export(base, changed_qat):
-    work_dir, proc = changed_qat
+    work_dir, proc, *_ = changed_qat
     assert ran(proc) == ['qat', 'int8']
     assert '[skip] float: unchanged' in proc.stdout
     assert sorted(os.listdir(os.path.join(work_dir, 'qat'))).count(
@@ -162,15 +189,11 @@ def _initializers(path):
             for i in onnx.load(path).graph.initializer}
 
 
-def test_sigkill_mid_stage_resumes_to_the_same_final_model(
-        base, changed_qat, tmp_path):
-    work_dir = str(tmp_path / 'killed')
-    shutil.copytree(base, work_dir)
-    cmd = [sys.executable, 'tools/compress.py', PIPELINE, '--work-dir',
-           work_dir, '--cfg-options', QAT_EPOCHS]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ, **ENV),
-                            stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+def kill_in_qat(work_dir):
+    """Run the changed pipeline in ``work_dir`` and SIGKILL it (the pipeline
+    process alone) once QAT's first epoch is saved; the tools it ran."""
+    proc = popen_compress(work_dir, QAT_EPOCHS, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
     marker = os.path.join(work_dir, 'qat', 'last_checkpoint')
     # the copy's marker names base's checkpoint until the rerun rewrites it
     epoch_1 = os.path.join(work_dir, 'qat', 'epoch_1.pth')
@@ -181,20 +204,23 @@ def test_sigkill_mid_stage_resumes_to_the_same_final_model(
         time.sleep(0.05)
     assert proc.poll() is None, 'the pipeline ended before the kill'
     tools = _children(proc.pid)
-    assert tools  # the QAT stage's tools/train.py
-    os.kill(proc.pid, signal.SIGKILL)  # the pipeline alone
+    os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.time() + 10
     while any(os.path.exists(f'/proc/{p}') for p in tools) and \
             time.time() < deadline:
         time.sleep(0.1)
-    # its tool died with it: nothing keeps writing into the work dir
-    assert not [p for p in tools if _alive(p)]
-    state = json.load(open(os.path.join(work_dir, 'compress_state.json')))
-    assert state['stages']['qat']['status'] == 'running'
-    assert not os.path.exists(os.path.join(work_dir, 'qat', 'epoch_3.pth'))
+    return tools
 
-    again = compress(work_dir, QAT_EPOCHS)
+
+def test_sigkill_mid_stage_resumes_to_the_same_final_model(changed_qat):
+    straight_dir, _, work_dir, after_kill, again = changed_qat
+    assert after_kill['tools']  # the QAT stage's tools/train.py
+    # its tool died with it: nothing kept writing into the work dir
+    assert not after_kill['alive']
+    assert after_kill['state']['stages']['qat']['status'] == 'running'
+    assert not after_kill['epoch_3']
+
     assert again.returncode == 0, again.stderr[-3000:]
     assert ran(again) == ['qat', 'int8']
     assert 'qat (qat) resuming from its last checkpoint' in again.stdout
@@ -202,7 +228,7 @@ def test_sigkill_mid_stage_resumes_to_the_same_final_model(
     assert 'resumed epoch: 1' in log or 'resumed epoch: 2' in log
     resumed = _initializers(os.path.join(work_dir, 'deploy',
                                          'model_int8.onnx'))
-    straight = _initializers(os.path.join(changed_qat[0], 'deploy',
+    straight = _initializers(os.path.join(straight_dir, 'deploy',
                                           'model_int8.onnx'))
     assert resumed.keys() == straight.keys()
     for name, value in straight.items():

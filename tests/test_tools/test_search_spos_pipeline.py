@@ -65,6 +65,7 @@ def test_spos_pipeline_on_a_fashion_mnist_slice(repo_root, tmp_path):
          '--dataset', 'fashion_mnist', '--threads', '1',
          '--work-dir', str(wd), '--cfg-options', 'train_cfg.max_epochs=2',
          'train_dataloader.dataset.indices=256',
+         'val_dataloader.dataset.indices=200',
          'test_dataloader.dataset.indices=200',
          # the searches score on their own loader: a slice of val
          '--search-options', 'train_cfg.dataloader.dataset.indices=200'],
