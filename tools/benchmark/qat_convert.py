@@ -38,6 +38,8 @@ def main():
     # random float weights: conversion does not depend on their values
     algorithm = MODELS.build(dict(cfg.model, float_checkpoint=None))
     prepared = algorithm.architecture
+    with torch.no_grad():  # observers see data, as after QAT
+        prepared(torch.randn(8, *algorithm.input_shape))
     pt2e.set_mode(prepared, False)
 
     def torchao_as_is(graph):
