@@ -58,12 +58,7 @@ class GroupPruningHook(Hook):
         algo = self._algorithm(runner)
         if not spec or int(spec.get('steps', 0)) <= algo.steps_done:
             return
-        old = {id(p): n for n, p in algo.named_parameters()}
-        algo.apply_spec(spec)
-        self._update_optimizer(runner, algo, old)
-        if is_model_wrapper(runner.model):
-            runner.model = runner.wrap_model(
-                runner.cfg.get('model_wrapper_cfg'), algo)
+        self._apply(runner, algo, spec)
         runner.logger.info(
             f'GroupPruning: the checkpoint was pruned in {spec["steps"]} '
             'step(s); the model is pruned to its spec before loading it')
@@ -105,12 +100,7 @@ class GroupPruningHook(Hook):
                                        self._taylor_batches(runner, algo))
         broadcast_object_list(spec)
         spec = spec[0]
-        old = {id(p): n for n, p in algo.named_parameters()}
-        algo.apply_spec(spec)
-        self._update_optimizer(runner, algo, old)
-        if is_model_wrapper(runner.model):
-            runner.model = runner.wrap_model(
-                runner.cfg.get('model_wrapper_cfg'), algo)
+        self._apply(runner, algo, spec)
         if is_main_process():
             from gml.models.algorithms.pruning.group_pruning import dump_spec
             dump_spec(spec, osp.join(runner.work_dir, self.spec_file))
@@ -120,6 +110,16 @@ class GroupPruningHook(Hook):
             f'{f["original"] / 1e6:.3f}M -> {f["pruned"] / 1e6:.3f}M '
             f'({f["pruned"] / f["original"]:.1%}), params '
             f'{spec["params"]["pruned"] / 1e6:.3f}M')
+
+    def _apply(self, runner, algo, spec) -> None:
+        """Prune ``algo`` to ``spec``; the optimizer and the DDP wrapper
+        follow the new parameters."""
+        old = {id(p): n for n, p in algo.named_parameters()}
+        algo.apply_spec(spec)
+        self._update_optimizer(runner, algo, old)
+        if is_model_wrapper(runner.model):
+            runner.model = runner.wrap_model(
+                runner.cfg.get('model_wrapper_cfg'), algo)
 
     @staticmethod
     def _update_optimizer(runner, algo, old) -> None:
