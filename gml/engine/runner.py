@@ -26,6 +26,10 @@ class Runner(MMEngineRunner):
     always supply all of it. ``<work_dir>/latest.pth`` resolves through
     mmengine's ``last_checkpoint``. ``started`` turns True once the
     checkpoint is loaded, i.e. when the run itself begins.
+
+    Args:
+        model, work_dir, ..., cfg: exactly mmengine's ``Runner`` arguments;
+            ``checkpoint_fit`` is set by the tools, not passed here.
     """
 
     checkpoint_fit = 'most'

@@ -60,6 +60,34 @@ _TASK_KEYS = ('template', 'search_args', 'pre_callback', 'after_callback')
 
 @dataclass
 class SearchConfig:
+    """The validated search yaml (``docs/hpo.md`` lists every key).
+
+    Args:
+        template: ``task.template``, the command with ``{arg}`` fields.
+        space: the parsed ``task.search_args``.
+        raw: the yaml as read (written next to the task).
+        sampler: ``search.type``: grid, random, tpe or evolution.
+        max_jobs: jobs in all (grid: 0 means the grid size).
+        concurrency: jobs running at once.
+        reward_attribute: the scalar optimised (None: the only one reported).
+        mode: ``'max'`` or ``'min'``.
+        reward_reduce: a job's reward, its ``'last'`` or ``'best'`` report.
+        early_stop: the pruner, ``{type: none|hyperband|asha|median, ...}``.
+        constraints: ``[{scalar, min/max, check}]`` on reported scalars or
+            launch parameters.
+        seed: the sampler's seed.
+        poll_interval: seconds between looks at running jobs.
+        population_size: evolution: jobs per generation (the elite kept).
+        num_children: evolution: new jobs per generation after the first.
+        default_config: the first job's arguments.
+        sync_reports: with ``early_stop``, ``report()`` waits for the verdict.
+        max_time: wall-clock budget in seconds.
+        launcher: ``'local'`` or ``'sbatch'``.
+        sbatch_args: extra ``sbatch`` arguments.
+        pre_callback, after_callback: shell hooks around each job's command.
+        scalars: ``pavi.scalars``, the scalars compared (None: all).
+        compare_name: ``pavi.compare.name``, the dashboard study's name.
+    """
     template: str
     space: SearchSpace
     raw: dict

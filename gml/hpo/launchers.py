@@ -95,7 +95,12 @@ def pid_alive(pid: Optional[int], start_ticks: Optional[str]) -> bool:
 
 
 class LocalLauncher:
-    """A bounded pool of subprocesses, each in its own process group."""
+    """A bounded pool of subprocesses, each in its own process group.
+
+    Args:
+        sync_timeout: seconds a job's ``report()`` waits for the pruner's
+            verdict (0: it does not wait).
+    """
 
     def __init__(self, sync_timeout: float = 0):
         self.sync_timeout = sync_timeout
@@ -196,7 +201,13 @@ LOST = -1
 
 
 class SbatchLauncher:
-    """Submit each job with ``sbatch``; ``scancel`` stops it."""
+    """Submit each job with ``sbatch``; ``scancel`` stops it.
+
+    Args:
+        sbatch_args: extra ``sbatch`` arguments (partition, gres...).
+        sync_timeout: seconds a job's ``report()`` waits for the pruner's
+            verdict (0: it does not wait).
+    """
 
     def __init__(self, sbatch_args, sync_timeout: float = 0):
         self.sbatch_args = list(sbatch_args)

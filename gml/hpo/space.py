@@ -14,7 +14,12 @@ _SCALARS = (str, int, float, bool)
 
 
 class SearchArg:
-    """One entry of ``search_args``; ``where`` names it in error messages."""
+    """One entry of ``search_args``; ``where`` names it in error messages.
+
+    Args:
+        spec: the yaml entry (``type``, ``name``, ``value``...).
+        where: its place in the yaml, e.g. ``task.search_args[2]``.
+    """
 
     def __init__(self, spec: dict, where: str):
         self.spec = spec
@@ -56,7 +61,12 @@ def _as_tuple(types):
 
 
 class Categorical(SearchArg):
-    """``{type: Categorical, name: epochs, value: [3, 5]}``."""
+    """``{type: Categorical, name: epochs, value: [3, 5]}``.
+
+    Args:
+        spec: the yaml entry: ``name`` and a non-empty ``value`` list.
+        where: its place in the yaml, for error messages.
+    """
 
     def __init__(self, spec, where):
         super().__init__(spec, where)
@@ -85,6 +95,12 @@ class Nested(SearchArg):
 
     Sampled as the index of the chosen dict (Optuna param ``name``, default
     ``nested<i>``), so samplers see one categorical choice.
+
+    Args:
+        spec: the yaml entry: ``value``, a list of dicts with the same keys,
+            and an optional ``name``.
+        where: its place in the yaml, for error messages.
+        index: its position among the Nested entries (the default name).
     """
 
     def __init__(self, spec, where, index):

@@ -62,7 +62,11 @@ def find_root(start: Optional[str] = None) -> str:
 
 
 class SearchRoot:
-    """``<project>/.search-run`` and its summary of tasks."""
+    """``<project>/.search-run`` and its summary of tasks.
+
+    Args:
+        project: the project directory ``search-init`` prepared.
+    """
 
     def __init__(self, project: str):
         self.project = os.path.abspath(project)
@@ -123,7 +127,12 @@ class SearchRoot:
 
 
 class Task:
-    """``tasks/<name>``: its yaml files, Optuna storage and jobs."""
+    """``tasks/<name>``: its yaml files, Optuna storage and jobs.
+
+    Args:
+        root: the project's search root.
+        name: the task's name (``search-run --task NAME``).
+    """
 
     def __init__(self, root: SearchRoot, name: str):
         self.root = root
@@ -203,6 +212,10 @@ class Job:
 
     The record is read once and then kept: the controller is its only
     writer while the task runs, so updates need no re-read.
+
+    Args:
+        task: the task the job belongs to.
+        name: the job's number, as a string.
     """
 
     def __init__(self, task: Task, name: str):

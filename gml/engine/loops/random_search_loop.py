@@ -10,7 +10,16 @@ from .base_search_loop import BaseSearchLoop
 class RandomSearchLoop(BaseSearchLoop):
     """``num_candidates`` new uniformly random subnets per generation
     (within the limits), so that ``max_epochs * num_candidates`` matches an
-    evolution search's budget."""
+    evolution search's budget.
+
+    Args:
+        runner, dataloader, evaluator, max_epochs, top_k, score_key,
+            flops_range, params_range, input_shape, calibrate_batches,
+            calibrate_dataloader, seed, max_trials, score_mode, executor,
+            resume, save_weights: as :class:`BaseSearchLoop`.
+        num_candidates: random subnets per generation (``max_epochs``
+            generations in all).
+    """
 
     def propose(self) -> List[Tuple[Dict, str]]:
         proposals: List[Tuple[Dict, str]] = []

@@ -50,9 +50,25 @@ class _OnSubnet:
 
 @LOOPS.register_module()
 class SubnetValLoop(_OnSubnet, ValLoop):
-    """mmengine's ValLoop on one fixed path (see ``_OnSubnet``)."""
+    """mmengine's ValLoop on one fixed path (see ``_OnSubnet``).
+
+    Args:
+        runner, dataloader, evaluator, fp16: as mmengine's ``ValLoop``.
+        subnet: the path to validate: ``'default'`` (each block's first
+            candidate), or a subnet dict / yaml file.
+        calibrate_batches: training batches to re-estimate the path's BN
+            statistics on first (0: use the running statistics).
+    """
 
 
 @LOOPS.register_module()
 class SubnetTestLoop(_OnSubnet, TestLoop):
-    """mmengine's TestLoop on one fixed path (see ``_OnSubnet``)."""
+    """mmengine's TestLoop on one fixed path (see ``_OnSubnet``).
+
+    Args:
+        runner, dataloader, evaluator, fp16: as mmengine's ``TestLoop``.
+        subnet: the path to test: ``'default'`` (each block's first
+            candidate), or a subnet dict / yaml file.
+        calibrate_batches: training batches to re-estimate the path's BN
+            statistics on first (0: use the running statistics).
+    """

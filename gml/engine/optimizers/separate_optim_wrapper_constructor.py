@@ -25,6 +25,12 @@ class SeparateOptimWrapperConstructor:
     Each value is an ordinary optim wrapper config (``type``,
     ``optimizer``, ``paramwise_cfg``...); ``paramwise_cfg`` may also be
     given per key.
+
+    Args:
+        optim_wrapper_cfg: ``{name: optim wrapper config}``, one per
+            submodule ``model.<name>`` to optimise separately.
+        paramwise_cfg: applied to every key that has no ``paramwise_cfg`` of
+            its own.
     """
 
     def __init__(self, optim_wrapper_cfg: dict, paramwise_cfg=None):

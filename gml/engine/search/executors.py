@@ -33,7 +33,15 @@ from gml.utils.fileio import atomic_dump_json
 
 @dataclass
 class ChunkFailure:
-    """A chunk that failed on every attempt."""
+    """A chunk that failed on every attempt.
+
+    Args:
+        names: the candidates of the chunk.
+        attempts: how many times it was tried.
+        error: the last attempt's error, one line.
+        jobs: the ids of the jobs that ran it (dispatched chunks).
+        log: the last job's log file, if any.
+    """
     names: List[str]
     attempts: int
     error: str
@@ -49,7 +57,12 @@ class ChunkFailure:
 
 class ChunkError(RuntimeError):
     """Some chunks failed on every attempt (the others' results were
-    delivered)."""
+    delivered).
+
+    Args:
+        failures: one per chunk that failed every attempt.
+        num_chunks: how many chunks were sent in all.
+    """
 
     def __init__(self, failures: List[ChunkFailure], num_chunks: int):
         self.failures = failures

@@ -53,7 +53,16 @@ def select_(conv: nn.Conv2d, offset: int = 0) -> None:
 
 class ConvBlock(nn.Module):
     """``conv(k, stride) -> BN -> act -> dropout`` (act: ReLU unless
-    ``act_cfg`` says otherwise)."""
+    ``act_cfg`` says otherwise).
+
+    Args:
+        in_channels: input channels.
+        out_channels: output channels.
+        kernel_size: the conv's kernel size (padding keeps the size).
+        stride: the conv's stride.
+        drop_rate: dropout after the activation (0: none).
+        act_cfg: the activation (None: ReLU).
+    """
 
     producers = (('conv', 'bn'), )
     inner = ()
@@ -87,7 +96,16 @@ class ConvBlock(nn.Module):
 class ResBlock(nn.Module):
     """ResNet's basic block: ``relu(shortcut(x) + BN(conv(relu(BN(conv
     (x))))))`` then dropout; the shortcut is a 1x1 conv + BN when the
-    stride or width changes, the identity otherwise."""
+    stride or width changes, the identity otherwise.
+
+    Args:
+        in_channels: input channels.
+        out_channels: output channels.
+        kernel_size: both convs' kernel size.
+        stride: the first conv's (and the shortcut's) stride.
+        drop_rate: dropout after the block (0: none).
+        act_cfg: the activation (None: ReLU).
+    """
 
     producers = (('conv2', 'bn2'), ('shortcut.0', 'shortcut.1'))
     #: (producer, norm, reader) inside the block, as wide as its output
@@ -157,7 +175,20 @@ BLOCKS = {'conv': ConvBlock, 'resnet': ResBlock}
 
 
 class Branch(nn.Module):
-    """One branch: stem, depth levels, global average pooling."""
+    """One branch: stem, depth levels, global average pooling.
+
+    Args:
+        blocks: the branch's genotype blocks.
+        levels: ``{depth_id: [blocks]}`` in depth order; blocks of one level
+            run side by side and their outputs are concatenated.
+        in_channels: input image channels.
+        stem_filters: the stem's output channels.
+        stem_strides: the stem's stride.
+        max_drop_rate: the dropout of the deepest level for blocks whose
+            ``dropout`` is True (shallower levels get less).
+        act_cfg: the activation (None: ReLU).
+        stem_cfg: a registered stem module replacing the conv-BN-act stem.
+    """
 
     def __init__(self, blocks: List[Block], levels, in_channels: int,
                  stem_filters: int, stem_strides: int,

@@ -54,6 +54,14 @@ class SliceConvBN(nn.Module):
     Input channels are whatever the input has; output channels are
     ``out_mutable.current_choice`` (a depthwise conv keeps its input's).
     When the mutable carries a soft mask, the BN output is scaled by it.
+
+    Args:
+        max_in: the most input channels (the weight's size).
+        out_mutable: the mutable that sets the output channels.
+        kernel_size: the conv's kernel size.
+        stride: the conv's stride.
+        depthwise: a depthwise conv (output channels = input channels).
+        act: ReLU6 after BN.
     """
 
     def __init__(self, max_in: int, out_mutable: MutableChannel,
@@ -102,7 +110,15 @@ class SliceConvBN(nn.Module):
 
 
 class InvertedResidualSlice(nn.Module):
-    """MobileNetV2 block: 1x1 expand, 3x3 depthwise, 1x1 project."""
+    """MobileNetV2 block: 1x1 expand, 3x3 depthwise, 1x1 project.
+
+    Args:
+        in_mutable: the mutable of the block's input channels.
+        mid_mutable: the mutable of the expanded channels (None: no 1x1
+            expansion, as in MobileNetV2's first block).
+        out_mutable: the mutable of the output channels.
+        stride: the depthwise conv's stride.
+    """
 
     def __init__(self, in_mutable: MutableChannel,
                  mid_mutable: Optional[MutableChannel],

@@ -100,7 +100,18 @@ class _ShuffleUnit(BaseModule):
 
 @MODELS.register_module()
 class ShuffleBlock(_ShuffleUnit):
-    """pw 1x1 -> dw kxk -> pw 1x1 on the transformed half."""
+    """pw 1x1 -> dw kxk -> pw 1x1 on the transformed half.
+
+    Args:
+        in_channels: the unit's input channels.
+        out_channels: the unit's output channels.
+        kernel_size: the depthwise conv's kernel size (3, 5 or 7).
+        stride: 1 (half the channels pass through) or 2 (both halves
+            transformed, resolution halved).
+        norm_cfg: the normalisation layers.
+        act_cfg: the activation.
+        init_cfg: mmengine's initialisation config.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
                  stride: int = 1, norm_cfg: Dict = dict(type='BN'),
@@ -122,7 +133,17 @@ class ShuffleBlock(_ShuffleUnit):
 
 @MODELS.register_module()
 class ShuffleXception(_ShuffleUnit):
-    """Three (dw 3x3 -> pw 1x1) pairs on the transformed half."""
+    """Three (dw 3x3 -> pw 1x1) pairs on the transformed half.
+
+    Args:
+        in_channels: the unit's input channels.
+        out_channels: the unit's output channels.
+        stride: 1 (half the channels pass through) or 2 (both halves
+            transformed, resolution halved).
+        norm_cfg: the normalisation layers.
+        act_cfg: the activation.
+        init_cfg: mmengine's initialisation config.
+    """
 
     def _make_branch2(self, in_channels, stride, norm_cfg, act_cfg):
         mid = self.branch_channels

@@ -79,6 +79,13 @@ class FTDistillationHead(DistillationHead):
     Same as :class:`DistillationHead`, but both connectors are required and
     their factor channels must agree, so a mismatched config fails when it
     is built rather than at the first iteration.
+
+    Args:
+        loss: the distillation loss, usually ``FTLoss``.
+        name: names the head in logs and the checkpoint.
+        stu_connector: the ``Translator`` on the student feature (required).
+        tea_connector: the ``Paraphraser`` on the teacher feature (required;
+            its ``out_channel`` must equal the Translator's).
     """
 
     def __init__(self, loss: dict, name: str, stu_connector: dict = None,

@@ -39,7 +39,18 @@ BLOCK_TYPES = ('conv', 'resnet')
 
 @dataclass(frozen=True)
 class Block:
-    """One block of a branch (Evolly's seven fields)."""
+    """One block of a branch (Evolly's seven fields).
+
+    Args:
+        block_id: unique within the genotype.
+        depth_id: the depth level the block belongs to.
+        block_type: ``'conv'`` or ``'resnet'``.
+        kernel_size: the block's kernel size.
+        strides: the block's stride.
+        filters_out: output channels.
+        dropout: a rate, or True for the level's share of the branch's
+            ``max_drop_rate`` (False: none).
+    """
     block_id: int
     depth_id: int
     block_type: str

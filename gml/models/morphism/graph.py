@@ -120,9 +120,13 @@ def out_units(m: nn.Module) -> int:
 # -- what a node's output looks like, read backwards --
 @dataclass
 class Info:
-    """``width``: channels (or features once flat); ``nd``: spatial
-    dimensions (0 = a flat ``(N, F)`` tensor); ``spatial``: number of
-    spatial positions when known."""
+    """What widening needs to know of one traced tensor.
+
+    Args:
+        width: channels (or features once flat); None when unknown.
+        nd: spatial dimensions (0 = a flat ``(N, F)`` tensor).
+        spatial: number of spatial positions when known.
+    """
     width: Optional[int]
     nd: Optional[int]
     spatial: Optional[int] = None
@@ -254,10 +258,15 @@ def _mean_reduces_spatial(node: fx.Node, nd: Optional[int]) -> bool:
 # -- forward: who reads the widened channels --
 @dataclass
 class Reader:
-    """A module that reads the widened units: ``offset`` is where they
-    start in its input (channels, or features once flat), ``factor`` how
-    many input positions each unit occupies (spatial positions of a
-    flattened channel)."""
+    """A module that reads the widened units.
+
+    Args:
+        name: the module's qualified name.
+        offset: where the widened units start in its input (channels, or
+            features once flat).
+        factor: how many input positions each unit occupies (the spatial
+            positions of a flattened channel).
+    """
     name: str
     offset: int
     factor: int = 1
@@ -266,7 +275,15 @@ class Reader:
 @dataclass
 class WidenTarget:
     """Everything that changes when ``producers`` (layers whose outputs are
-    summed, usually one) get more output units."""
+    summed, usually one) get more output units.
+
+    Args:
+        producers: the layers whose outputs get the new units.
+        old: their output units before widening.
+        norms: normalisation layers on those outputs.
+        depthwise: depthwise convs that pass the units through.
+        consumers: layers that read the units and get new input weights.
+    """
     producers: List[str]
     old: int
     norms: List[Reader] = field(default_factory=list)  # BatchNorm

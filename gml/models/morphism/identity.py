@@ -147,7 +147,11 @@ def random_block(width: int, nd: int, activation: nn.Module,
 
 class ZeroResidual(nn.Module):
     """``x + branch(x)``: the block R2DeeperR inserts (the branch starts at
-    zero, so the block starts as the identity and keeps the skip path)."""
+    zero, so the block starts as the identity and keeps the skip path).
+
+    Args:
+        branch: the residual branch; its last layer starts at zero.
+    """
 
     def __init__(self, branch: nn.Module):
         super().__init__()

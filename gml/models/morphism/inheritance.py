@@ -35,6 +35,10 @@ class Inheritance:
     ``identity``: new tensors set to compute the identity (deepening);
     ``function_preserving``: whether the child computes the parent's
     function (eval mode) by construction.
+
+    Args:
+        inherited, reinitialized, dropped, identity: tensor names, as above.
+        function_preserving: as above.
     """
     inherited: List[str] = field(default_factory=list)
     reinitialized: List[str] = field(default_factory=list)

@@ -34,7 +34,17 @@ PRESERVING = ('deepen', 'add_block', 'dropout')
 
 @dataclass
 class Mutation:
-    """What a mutation changed (written to the child's metadata)."""
+    """What a mutation changed (written to the child's metadata).
+
+    Args:
+        kind: the mutation (``'filters'``, ``'deepen'``, ``'add_block'``,
+            ``'kernel_size'``...).
+        branch: the branch it changed.
+        block_ids: the blocks it changed or added.
+        old: the value before (a width, a kernel size...).
+        new: the value after.
+        text: one line for logs and the child's metadata.
+    """
     kind: str
     branch: str
     block_ids: List[int] = field(default_factory=list)

@@ -13,6 +13,10 @@ class StatelessMutator(BaseMutator):
     "Stateless": the choices live in the mutables themselves, the mutator
     only finds them and reads/writes them. A subnet names each mutable by
     its module path in the supernet (``backbone.layers.0.0``).
+
+    Args:
+        init_cfg: mmengine's initialisation config (the mutator has no
+            weights; kept for BaseModule).
     """
 
     mutable_types = (OneShotMutableOP, OneShotMutableValue)

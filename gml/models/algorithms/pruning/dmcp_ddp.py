@@ -12,6 +12,14 @@ from gml.registry import MODEL_WRAPPERS
 
 @MODEL_WRAPPERS.register_module()
 class DMCPDDP(MMDistributedDataParallel):
+    """DDP for DMCP: its train step runs several widths per iteration and
+    synchronises gradients itself, so DDP's forward is never called.
+
+    Args:
+        module: the DMCP algorithm.
+        **kwargs: MMDistributedDataParallel's (``find_unused_parameters`` is
+            dropped: no forward to search).
+    """
 
     def __init__(self, module, **kwargs):
         # the step never calls DDP's forward, so there is nothing to find
