@@ -135,11 +135,13 @@ OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
                                     'gml.engine')
 PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS,
                           'gml.engine')
-METRICS = _child('metric', MMENGINE_METRICS, 'gml.evaluation')
-EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR, 'gml.evaluation')
+# (gml registers no metric, evaluator, visualizer or backend of its own:
+# these resolve to mmengine's and the zoos' through the parent)
+METRICS = _child('metric', MMENGINE_METRICS)
+EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR)
 TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS, 'gml.models')
-VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS, 'gml.visualization')
-VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS, 'gml.visualization')
+VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS)
+VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS)
 LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS, 'gml.engine')
 
 # gml's own kinds of model parts. They are names for MODELS itself, not

@@ -1,6 +1,5 @@
-"""The one error type the HPO commands turn into a one-line message, exit 2."""
-from gml.utils.errors import UserError
+"""The HPO commands' error (gml's one ``SearchError``), kept importable
+from here for users' code."""
+from gml.utils.errors import SearchError
 
-
-class SearchError(UserError):
-    """Bad input (config, task name, state); the message says what, where."""
+__all__ = ['SearchError']

@@ -22,6 +22,12 @@ class CheckpointError(UserError):
     """A checkpoint is missing, unreadable, or not of this model."""
 
 
+class SearchError(UserError, RuntimeError):
+    """A search cannot go on, NAS or HPO: its settings or state
+    (constraints nothing satisfies, a state file of another search, a task
+    name or status) or candidates/jobs that could not be run, named."""
+
+
 def one_line(error: BaseException) -> str:
     """``error``'s message on one line (joined, whitespace collapsed)."""
     text = str(error)

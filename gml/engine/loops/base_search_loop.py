@@ -46,19 +46,13 @@ from gml.engine.search.scoring_job import (ScoreCandidate,
 from gml.engine.search.search_report import (write_candidates_csv,
                                              write_plots, write_subnets)
 from gml.engine.search.whole_dataset import whole_dataset_loader
-from gml.utils.errors import ConfigError, UserError
+from gml.utils.errors import ConfigError, SearchError
 
 from .generational_loop import GenerationalLoop
 
 PENDING_DIR = 'search_pending'
 JOBS_DIR = 'search_jobs'
 SCORE_MODES = ('candidates', 'data')
-
-
-class SearchError(UserError, RuntimeError):
-    """The search cannot go on because of its settings (constraints nothing
-    satisfies, a state file of another search) or candidates that could not
-    be scored (the failed chunks, named); reported in one line."""
 
 
 class BaseSearchLoop(GenerationalLoop):
