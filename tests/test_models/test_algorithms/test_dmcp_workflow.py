@@ -27,7 +27,7 @@ def train(python, root, config, work_dir, *options, env=None):
 
 
 @pytest.mark.parametrize('config', sorted(
-    glob.glob(osp.join(osp.dirname(__file__), '../../configs/pruning/dmcp/'
+    glob.glob(osp.join(osp.dirname(__file__), '../../../configs/pruning/dmcp/'
                        '*imagenet*.py'))))
 def test_imagenet_configs_build(config, tmp_path):
     cfg = load_config(config)
