@@ -66,9 +66,6 @@ class SubnetTestLoop(_OnSubnet, TestLoop):
     """mmengine's TestLoop on one fixed path (see ``_OnSubnet``).
 
     Args:
-        runner, dataloader, evaluator, fp16: as mmengine's ``TestLoop``.
-        subnet: the path to test: ``'default'`` (each block's first
-            candidate), or a subnet dict / yaml file.
-        calibrate_batches: training batches to re-estimate the path's BN
-            statistics on first (0: use the running statistics).
+        runner, dataloader, evaluator, fp16, subnet, calibrate_batches: as
+            :class:`SubnetValLoop` (``TestLoop``'s instead of ``ValLoop``'s).
     """
