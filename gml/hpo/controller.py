@@ -23,6 +23,7 @@ from gml.utils.fileio import atomic_dump_yaml, atomic_write_text
 
 from .callbacks import read_results
 from .config import SearchConfig
+from . import optuna_internals
 from .errors import SearchError
 from .launchers import LOST, _proc_start_ticks, build_launcher, pid_alive
 from .outcome import (all_failed, best_job, best_record, display,
@@ -272,8 +273,7 @@ class Controller:
     def _should_prune(self, job, info, history) -> bool:
         series = history.get(self.cfg.reward_attribute, {})
         trial = running_trial(self.study, info['trial'])
-        reported = self.study._storage.get_trial(
-            trial._trial_id).intermediate_values
+        reported = optuna_internals.reported_steps(self.study, trial)
         fresh = [s for s in sorted(series) if s not in reported]
         if fresh and self.cfg.constraints and not trial.user_attrs.get(
                 VIOLATING) and violated_so_far(self.cfg, history):
@@ -339,16 +339,14 @@ class Controller:
         """Tell the study how the job ended; ``check`` first skips a trial
         that is already told (recovery after a restart)."""
         info = job.info()
-        storage = self.study._storage
-        trial_id = storage.get_trial_id_from_study_id_trial_number(
-            self.study._study_id, info['trial'])
-        if check and storage.get_trial(trial_id).state.is_finished():
+        number = info['trial']
+        if check and optuna_internals.is_finished(self.study, number):
             return
         states = self._trial_state
         if self.cfg.constraints:
-            storage.set_trial_user_attr(
-                trial_id, 'constraints', info.get('constraint_values')
-                or [1.0])
+            optuna_internals.set_user_attr(
+                self.study, number, 'constraints',
+                info.get('constraint_values') or [1.0])
         value = info.get('reward')
         if info['status'] == 'pruned':
             self.study.tell(info['trial'], state=states.PRUNED)

@@ -10,6 +10,7 @@ it.
 import os
 import warnings
 
+from . import optuna_internals
 from .config import SearchConfig
 
 
@@ -146,8 +147,7 @@ def _children_sampler(cfg: SearchConfig, seed, constraints):
             size = self.initial if generation == 0 else self.population_size
             if counts.get(generation, 0) >= size:
                 generation += 1
-            study._storage.set_trial_system_attr(trial._trial_id, key,
-                                                 generation)
+            optuna_internals.set_system_attr(study, trial, key, generation)
             return generation
 
     elite = NSGAIIElitePopulationSelectionStrategy(
@@ -290,9 +290,4 @@ def open_study(cfg: SearchConfig, task, name: str):
     return study, flush, close
 
 
-def running_trial(study, number: int):
-    """The ``optuna.Trial`` of a RUNNING trial, also after a restart."""
-    import optuna
-    trial_id = study._storage.get_trial_id_from_study_id_trial_number(
-        study._study_id, number)
-    return optuna.Trial(study, trial_id)
+running_trial = optuna_internals.running_trial  # its old import path
