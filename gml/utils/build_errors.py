@@ -15,7 +15,8 @@ import difflib
 import inspect
 import linecache
 import re
-from typing import Any, Iterator, List, Optional, Sequence, Tuple
+from typing import (Any, Callable, Iterator, List, Optional, Sequence,
+                    Tuple)
 
 from .errors import ConfigError, UserError
 
@@ -34,7 +35,9 @@ _MISSING = re.compile(r"(?:(\w+)\.)?__init__\(\) missing \d+ required "
 
 
 def explain_build_error(error: BaseException, cfg: Any = None,
-                        root: str = '') -> Optional[UserError]:
+                        root: str = '',
+                        name_key: Optional[Callable[[str], str]] = None
+                        ) -> Optional[UserError]:
     """A one-line user error for ``error``, or None if it is internal.
 
     Args:
@@ -43,6 +46,11 @@ def explain_build_error(error: BaseException, cfg: Any = None,
             (``model.backbone.depht``).
         root: prefix of the key paths (``'model'`` when ``cfg`` is only the
             model's config).
+        name_key: turns a key path of ``cfg`` into the user's spelling
+            (e.g. ``gml.utils.config.user_key`` for the legacy dialect);
+            passed in, not imported, so the registry, which calls this
+            module, and the config loader, which calls the registry, form
+            no import circle. Default: the path as it is.
     """
     if isinstance(error, UserError):
         return error
@@ -59,7 +67,7 @@ def explain_build_error(error: BaseException, cfg: Any = None,
     if obj_cls is None and tail:
         obj_cls = type(tail[0].f_locals.get('self', None))
         obj_cls = None if obj_cls is type(None) else obj_cls
-    finder = _PathFinder(cfg, root)
+    finder = _PathFinder(cfg, root, name_key)
     if isinstance(error, KeyError) and obj_cls is None and \
             'obj_type' in local:
         return _unknown_type(local['obj_type'], local.get('registry'),
@@ -280,14 +288,16 @@ def _tree(registry) -> Iterator:
 class _PathFinder:
     """Find where in the config a dict the builder received came from."""
 
-    def __init__(self, cfg: Any, root: str = ''):
+    def __init__(self, cfg: Any, root: str = '',
+                 name_key: Optional[Callable[[str], str]] = None):
         self.cfg = cfg
+        self.name_key = name_key
         tree = getattr(cfg, '_cfg_dict', cfg)  # an mmengine Config
         self.nodes = list(_walk(tree, root)) if tree is not None else []
 
     def path_of(self, *args, **kwargs) -> Optional[str]:
-        from .config import user_key
-        return user_key(self._path_of(*args, **kwargs), self.cfg)
+        path = self._path_of(*args, **kwargs)
+        return self.name_key(path) if path and self.name_key else path
 
     def _path_of(self, node: Optional[dict], key: Optional[str] = None,
                 cls_name: Optional[str] = None) -> Optional[str]:

@@ -172,7 +172,9 @@ class ToolSession:
         if exc is None or not isinstance(exc, Exception):
             return False
         from .build_errors import explain_build_error
-        error = explain_build_error(exc, self.cfg)
+        from .config import user_key
+        error = explain_build_error(
+            exc, self.cfg, name_key=lambda path: user_key(path, self.cfg))
         if error is None:
             return False  # internal: the traceback is the report
         if self._guard is not None and not started:

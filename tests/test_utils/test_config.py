@@ -199,3 +199,31 @@ def test_unknown_evaluation_key_and_metric_are_refused(tmp_path):
                  EPOCHS + "evaluation = dict(metric='mAp')\n")
     with pytest.raises(ConfigError, match="evaluation.metric.*'mAp'"):
         load_config(path)
+
+
+@pytest.mark.parametrize('text, key', [(LEGACY, 'algorithm.distiller'),
+                                       (MMENGINE, 'model.distiller')],
+                         ids=['legacy', 'mmengine'])
+def test_build_errors_name_the_key_as_the_file_spells_it(tmp_path, text,
+                                                         key):
+    """The tools pass ``user_key`` to the explainer (the explainer does not
+    import the config module back): a legacy file's error names
+    ``algorithm.*``, an mmengine file's ``model.*``."""
+    from mmengine.registry import MODELS as ROOT_MODELS
+    from mmengine.registry import DefaultScope
+
+    from gml.utils.build_errors import explain_build_error
+    from gml.utils.config import user_key
+    path = write(tmp_path, 'c.py', text.replace(
+        "type='TeacherDistiller',", "type='TeacherDistiller', tau=2,"))
+    cfg = load_config(path)
+    # mmengine's root registry: nothing is explained before the explainer
+    with pytest.raises(TypeError) as info, \
+            DefaultScope.overwrite_default_scope('gml'):
+        ROOT_MODELS.build(cfg.model)
+    error = explain_build_error(info.value, cfg,
+                                name_key=lambda p: user_key(p, cfg))
+    assert str(error).startswith(f"{key}.tau: unknown argument 'tau' of "
+                                 'gml.TeacherDistiller')
+    plain = explain_build_error(info.value, cfg)
+    assert str(plain).startswith('model.distiller.tau: unknown argument')
