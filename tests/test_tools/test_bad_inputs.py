@@ -239,6 +239,17 @@ def _run_cases(i):
         ('search.py', [tiny_search, f'{i}/tiny_supernet.pth', opt,
                        'train_cfg.flops_range=(None,0.001)'],
          ['flops_range']),
+        # the loops' own checks: ConfigError naming train_cfg's key
+        ('search.py', [tiny_search, f'{i}/tiny_supernet.pth', opt,
+                       'train_cfg.mutate_prob=2'],
+         ['train_cfg.mutate_prob must be in [0, 1], got 2']),
+        ('search.py', [tiny_search, f'{i}/tiny_supernet.pth', opt,
+                       'train_cfg.num_mutation=4'],
+         ['train_cfg.num_mutation + num_crossover (4 + 1) exceeds '
+          'num_candidates (4)']),
+        ('search.py', [tiny_search, f'{i}/tiny_supernet.pth', opt,
+                       'train_cfg.params_range=(1,0)'],
+         ['train_cfg.params_range: min 1.0 > max 0.0']),
     ]
 
 

@@ -149,9 +149,9 @@ class BaseSearchLoop(GenerationalLoop):
         if evaluator is None:
             evaluator = runner.cfg.get('val_evaluator')
         if dataloader is None or evaluator is None:
-            raise ValueError('the search needs a dataloader and an evaluator '
-                             '(train_cfg.dataloader/evaluator, or the '
-                             'config\'s val_dataloader/val_evaluator)')
+            raise ConfigError('the search needs a dataloader and an evaluator '
+                              '(train_cfg.dataloader/evaluator, or the '
+                              'config\'s val_dataloader/val_evaluator)')
         super().__init__(runner, dataloader)
         if isinstance(evaluator, (dict, list)):
             evaluator = runner.build_evaluator(evaluator)
@@ -159,9 +159,9 @@ class BaseSearchLoop(GenerationalLoop):
         if hasattr(self.dataloader.dataset, 'metainfo'):
             self.evaluator.dataset_meta = self.dataloader.dataset.metainfo
         if max_epochs < 1 or num_candidates < 1 or top_k < 1:
-            raise ValueError('max_epochs, num_candidates and top_k must be '
-                             f'>= 1, got {max_epochs}, {num_candidates}, '
-                             f'{top_k}')
+            raise ConfigError('train_cfg.max_epochs, num_candidates and top_k '
+                              f'must be >= 1, got {max_epochs}, '
+                              f'{num_candidates}, {top_k}')
         self._max_epochs = max_epochs
         self.num_candidates = num_candidates
         self.top_k = top_k
@@ -218,12 +218,12 @@ class BaseSearchLoop(GenerationalLoop):
         if value is None:
             return (float('-inf'), float('inf'))
         if len(value) != 2:
-            raise ValueError(f'{name} must be (min, max) in millions, got '
-                             f'{value!r}')
+            raise ConfigError(f'train_cfg.{name} must be (min, max) in '
+                              f'millions, got {value!r}')
         lo = float('-inf') if value[0] is None else float(value[0])
         hi = float('inf') if value[1] is None else float(value[1])
         if lo > hi:
-            raise ValueError(f'{name}: min {lo} > max {hi}')
+            raise ConfigError(f'train_cfg.{name}: min {lo} > max {hi}')
         return lo, hi
 
     # -- the subclass's part --

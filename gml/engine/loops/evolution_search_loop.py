@@ -2,6 +2,7 @@
 from typing import Dict, List, Optional, Tuple
 
 from gml.registry import LOOPS
+from gml.utils.errors import ConfigError
 
 from .base_search_loop import BaseSearchLoop
 
@@ -24,11 +25,11 @@ class EvolutionSearchLoop(BaseSearchLoop):
                  mutate_prob: float = 0.1, **kwargs):
         super().__init__(runner, dataloader, evaluator, **kwargs)
         if not 0.0 <= mutate_prob <= 1.0:
-            raise ValueError(f'mutate_prob must be in [0, 1], got '
-                             f'{mutate_prob}')
+            raise ConfigError(f'train_cfg.mutate_prob must be in [0, 1], '
+                              f'got {mutate_prob}')
         if num_mutation + num_crossover > self.num_candidates:
-            raise ValueError(
-                f'num_mutation + num_crossover ({num_mutation} + '
+            raise ConfigError(
+                f'train_cfg.num_mutation + num_crossover ({num_mutation} + '
                 f'{num_crossover}) exceeds num_candidates '
                 f'({self.num_candidates})')
         self.num_mutation = num_mutation
