@@ -79,7 +79,7 @@ class MorphismEvolutionLoop(GenerationalLoop):
             ``'net2net'`` (function-preserving) or ``'random'``.
         mutations: relative weight of each mutation kind (see
             ``gml.models.morphism.mutation.MUTATIONS``).
-        search_space: bounds (see ``SearchSpace``).
+        search_space: bounds (see ``GenotypeBounds``).
         score_key: the validation metric.
         rule: ``'greater'`` (default) or ``'less'``: whether a higher or a
             lower ``score_key`` is better (mmengine's CheckpointHook

@@ -64,8 +64,10 @@ class Mutation:
 
 
 @dataclass
-class SearchSpace:
-    """Bounds the mutations keep to.
+class GenotypeBounds:
+    """Bounds the mutations keep to (``train_cfg.search_space`` of the
+    morphism search). Not :class:`gml.hpo.space.SearchSpace`, which holds
+    HPO's search arguments.
 
     Args:
         filters: ``(min, max)`` filters of a block.
@@ -110,6 +112,10 @@ class SearchSpace:
         return list(range(start, hi + 1, step)) or [lo]
 
 
+#: the former name, for code that imports it
+SearchSpace = GenotypeBounds
+
+
 def _renumber(blocks: List[Block]) -> List[Block]:
     """Depth ids 1..L in order (Evolly's update_depth_ids)."""
     depths = sorted({b.depth_id for b in blocks})
@@ -121,14 +127,14 @@ class GenotypeMutator:
     """Draws one applicable mutation, weighted.
 
     Args:
-        space: a :class:`SearchSpace` or its dict.
+        space: a :class:`GenotypeBounds` or its dict.
         weights: relative probability of each kind (see ``MUTATIONS``);
             kinds left out are never drawn.
     """
 
     def __init__(self, space=None, weights: Optional[Dict] = None):
-        self.space = (space if isinstance(space, SearchSpace)
-                      else SearchSpace(**(space or {})))
+        self.space = (space if isinstance(space, GenotypeBounds)
+                      else GenotypeBounds(**(space or {})))
         weights = dict(weights or {k: 1.0 for k in MUTATIONS})
         bad = set(weights) - set(MUTATIONS)
         if bad:

@@ -84,3 +84,15 @@ def test_mutations_stay_in_the_search_space():
     assert seen == set(MUTATIONS)
     with pytest.raises(ConfigError, match="unknown kinds \\['grow'\\]"):
         GenotypeMutator(space, {'grow': 1})
+
+
+def test_the_bounds_have_one_name_distinct_from_hpo_search_space():
+    """issue 25: morphism's bounds are GenotypeBounds; the old name still
+    imports, and HPO's SearchSpace is another class."""
+    from gml.hpo.space import SearchSpace as HPOSpace
+    from gml.models.morphism import mutation
+    assert mutation.SearchSpace is mutation.GenotypeBounds
+    assert mutation.GenotypeBounds is not HPOSpace
+    bounds = GenotypeMutator(space=dict(filters=(8, 32))).space
+    assert isinstance(bounds, mutation.GenotypeBounds)
+    assert bounds.filter_choices() == [8, 16, 24, 32]
