@@ -2,13 +2,14 @@
 between supernet scores and standalone (retrained) accuracies.
 
     python tools/benchmark/nas_ranking.py SUPERNET_CKPT [--num 24] [--seed 0]
-        [--jobs 2] [--work-dir work_dirs/nas_ranking] [--cfg-options ...]
+        [--dataset digits|fashion_mnist] [--jobs 2]
+        [--work-dir work_dirs/nas_ranking] [--cfg-options ...]
 
 ``--num`` subnets are picked with a fixed seed to span the FLOPs range
 (2,000 uniform samples sorted by FLOPs, taken at evenly spaced ranks).
 Each is scored with the supernet's weights as the search scores it (BN
 re-estimated on the search config's calibration batches, top-1 on the
-search's scoring data: 1,440 val placements) and
+search's scoring data: the val split, never the test split) and
 trained alone with the retraining recipe (``tools/train.py`` on the subnet
 config, then ``tools/test.py``: test top-1). Prints both per subnet, the
 correlations, and the mean and spread of the standalone accuracies.
@@ -27,14 +28,20 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 CFG = osp.join(ROOT, 'configs/nas/spos')
-SEARCH = osp.join(CFG, 'spos_shufflenetv2_evolution_search_digits.py')
-SUBNET = osp.join(CFG, 'spos_shufflenetv2_subnet_digits.py')
+
+
+def spos_config(kind: str, dataset: str) -> str:
+    """The shipped SPOS config ``kind`` (evolution_search, random_search,
+    subnet) of ``dataset`` (digits, fashion_mnist)."""
+    return osp.join(CFG, f'spos_shufflenetv2_{kind}_{dataset}.py')
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('checkpoint', help='supernet checkpoint (tools/train.py '
-                   'on the digits supernet config)')
+                   'on the supernet config of --dataset)')
+    p.add_argument('--dataset', choices=('digits', 'fashion_mnist'),
+                   default='digits')
     p.add_argument('--num', type=int, default=24)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--jobs', type=int, default=2,
@@ -60,7 +67,7 @@ def pick_subnets(mutator, estimator, num, seed):
             for i in range(num)]
 
 
-def supernet_scores(checkpoint, num, seed):
+def supernet_scores(checkpoint, num, seed, dataset='digits'):
     from mmengine.runner import Runner, load_checkpoint
 
     from gml.engine.search import SubnetResourceEstimator
@@ -68,7 +75,7 @@ def supernet_scores(checkpoint, num, seed):
                                                     recalibrate_bn)
     from gml.registry import MODELS
     from gml.utils.config import load_config
-    cfg = load_config(SEARCH)
+    cfg = load_config(spos_config('evolution_search', dataset))
     model = MODELS.build(dict(cfg.model,
                               data_preprocessor=cfg.data_preprocessor))
     load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
@@ -93,7 +100,7 @@ def supernet_scores(checkpoint, num, seed):
     return rows
 
 
-def retrain(name, row, work_dir, cfg_options):
+def retrain(name, row, work_dir, cfg_options, dataset='digits'):
     """Train ``row['subnet']`` alone (subnet config) in WORK_DIR/name and
     test it; its test top-1. A finished run is reused."""
     from gml.structures import dump_subnet
@@ -108,12 +115,14 @@ def retrain(name, row, work_dir, cfg_options):
         env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=os.pathsep.join(
             x for x in (ROOT, os.environ.get('PYTHONPATH')) if x))
         with open(osp.join(wd, 'log.txt'), 'w') as log:
-            for cmd in (['tools/train.py', SUBNET, '--work-dir', wd, *opts],
+            subnet_cfg = spos_config('subnet', dataset)
+            for cmd in (['tools/train.py', subnet_cfg, '--work-dir', wd,
+                         *opts],
                         None):
                 if cmd is None:
                     with open(osp.join(wd, 'last_checkpoint')) as f:
                         ckpt = f.read().strip()
-                    cmd = ['tools/test.py', SUBNET, ckpt, '--work-dir', wd,
+                    cmd = ['tools/test.py', subnet_cfg, ckpt, '--work-dir', wd,
                            '--out', metrics, *opts]
                 subprocess.run([sys.executable, *cmd], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT,
@@ -126,11 +135,12 @@ def main():
     args = parse_args()
     from scipy.stats import kendalltau, spearmanr
     work_dir = osp.abspath(args.work_dir)
-    rows = supernet_scores(args.checkpoint, args.num, args.seed)
+    rows = supernet_scores(args.checkpoint, args.num, args.seed,
+                           args.dataset)
     with ThreadPoolExecutor(args.jobs) as pool:
         accs = list(pool.map(
             lambda ir: retrain(f'subnet_{ir[0]:02d}', ir[1], work_dir,
-                               args.cfg_options),
+                               args.cfg_options, args.dataset),
             enumerate(rows)))
     print('\n| # | MFLOPs | supernet val top-1 | standalone test top-1 |')
     print('|---|---|---|---|')

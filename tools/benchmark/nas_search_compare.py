@@ -2,10 +2,12 @@
 judged on proxy scores and on retrained accuracy.
 
     python tools/benchmark/nas_search_compare.py SUPERNET_CKPT \
-        [--seeds 0 1 2] [--budget GENERATIONS CANDIDATES] [--jobs 2]
+        [--dataset digits|fashion_mnist] [--seeds 0 1 2]
+        [--budget GENERATIONS CANDIDATES] [--jobs 2]
         [--work-dir work_dirs/nas_search_compare] [--cfg-options ...]
 
-Runs tools/search.py with the digits evolution and random search configs
+Runs tools/search.py with the evolution and random search configs of
+``--dataset``
 (same budget: max_epochs x num_candidates) once per seed, then retrains
 each search's best subnet from scratch with the subnet config (as
 tools/benchmark/nas_ranking.py does) and prints, per seed, the best proxy
@@ -22,20 +24,17 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from nas_ranking import ROOT, retrain  # noqa: E402
+from nas_ranking import ROOT, retrain, spos_config  # noqa: E402
 
-CONFIGS = {
-    'evolution':
-    'configs/nas/spos/spos_shufflenetv2_evolution_search_digits.py',
-    'random': 'configs/nas/spos/spos_shufflenetv2_random_search_digits.py',
-}
+CONFIGS = {'evolution': 'evolution_search', 'random': 'random_search'}
 
 
 def search(kind, seed, args, budget):
     wd = osp.join(args.work_dir, f'{kind}_seed{seed}')
     if not osp.isfile(osp.join(wd, 'best_subnet.yaml')):
         cmd = [sys.executable, osp.join(ROOT, 'tools/search.py'),
-               osp.join(ROOT, CONFIGS[kind]), args.checkpoint, '--work-dir',
+               spos_config(CONFIGS[kind], args.dataset), args.checkpoint,
+               '--work-dir',
                wd, '--cfg-options', f'randomness.seed={seed}', *budget[kind],
                *args.cfg_options]
         env = dict(os.environ, OMP_NUM_THREADS='1',
@@ -53,6 +52,8 @@ def search(kind, seed, args, budget):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('checkpoint')
+    p.add_argument('--dataset', choices=('digits', 'fashion_mnist'),
+                   default='digits')
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--work-dir', default='work_dirs/nas_search_compare')
     p.add_argument('--budget', type=int, nargs=2, metavar=('GENERATIONS',
@@ -83,7 +84,8 @@ def main():
                   flush=True)
         accs = list(pool.map(
             lambda r: retrain(f'{r["kind"]}_seed{r["seed"]}', r,
-                              osp.join(args.work_dir, 'retrain'), []),
+                              osp.join(args.work_dir, 'retrain'), [],
+                              args.dataset),
             results))
     for r, acc in zip(results, accs):
         r['retrained_test_top1'] = acc
