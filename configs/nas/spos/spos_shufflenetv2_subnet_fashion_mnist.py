@@ -5,7 +5,7 @@
 _base_ = ['./spos_shufflenetv2_supernet_fashion_mnist.py']
 
 algorithm = dict(mutable_cfg=None, require_subnet=True)
-train_cfg = dict(max_epochs=12, val_interval=12)
+train_cfg = dict(max_epochs=15, val_interval=15)
 val_cfg = dict(_delete_=True)
 test_cfg = dict(_delete_=True)
 find_unused_parameters = False  # a fixed subnet uses all its parameters
