@@ -22,7 +22,7 @@ from gml.registry import MODELS
 ARCH_SETTINGS = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2],
                  [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]]
 STEM_CHANNELS = 32
-SEARCH_SPACE_KEYS = ('min_ratio', 'max_ratio', 'step')
+SEARCH_SPACE_KEYS = ('min_ratio', 'max_ratio', 'step', 'divisor')
 
 
 def make_divisible(value: float, divisor: int = 8) -> int:
@@ -46,6 +46,16 @@ def width_ratios(search_space: dict) -> List[float]:
             f'max_ratio and step > 0, got {search_space}')
     count = int(round((hi - lo) / step)) + 1
     return [min(hi, lo + k * step) for k in range(count)]
+
+
+def width_divisor(search_space: dict) -> int:
+    """The multiple every searched width is rounded to (1 if unset)."""
+    divisor = search_space.get('divisor', 1)
+    if isinstance(divisor, bool) or not isinstance(divisor, int) or \
+            divisor < 1:
+        raise ValueError(f'MobileNetV2Slice: search_space.divisor must be '
+                         f'an integer >= 1, got {divisor!r}')
+    return divisor
 
 
 class SliceConvBN(nn.Module):
@@ -149,7 +159,11 @@ class MobileNetV2Slice(BaseModule):
             width multipliers each layer may take relative to its standard
             width (e.g. ``dict(min_ratio=0.1, max_ratio=1.5, step=0.1)``).
             ``dict()`` means the standard MobileNetV2 widths only. The last
-            conv never widens beyond ``last_channels``.
+            conv never widens beyond ``last_channels``. ``divisor=8``
+            rounds every searched and exported width to a multiple of 8
+            (duplicates dropped; the standard widths are multiples of 8
+            already), which onnxruntime's CPU convolutions need to gain
+            from fewer channels; default 1, whole channels.
         widths (dict, optional): ``{layer name: width}`` for every layer; the
             network is then allocated with exactly these widths (an ordinary
             MobileNetV2, e.g. for retraining a pruned structure).
@@ -178,6 +192,7 @@ class MobileNetV2Slice(BaseModule):
             raise ValueError(f'MobileNetV2Slice: strides needs '
                              f'{len(ARCH_SETTINGS)} values, got {strides}')
         self.ratios = width_ratios(search_space or {})
+        self.divisor = width_divisor(search_space or {})
         self.in_channels = in_channels
         self.stem_stride = stem_stride
         self.strides = tuple(strides)
@@ -219,8 +234,10 @@ class MobileNetV2Slice(BaseModule):
         else:
             ratios = self.ratios if widen else (
                 [r for r in self.ratios if r <= 1.0] or [1.0])
-            candidates = [max(1, round(base * r)) for r in ratios]
-        mutable = MutableChannel(name, candidates)
+            d = self.divisor
+            candidates = [max(d, round(base * r / d) * d) for r in ratios]
+        mutable = MutableChannel(name, candidates,
+                                 divisor=1 if self._widths else self.divisor)
         self.mutables[name.replace('.', '_')] = mutable
         return mutable
 

@@ -24,10 +24,20 @@ class MutableChannel(BaseMutable, nn.Module):
             (e.g. ``'layer2.1.expand'``).
         candidates (Sequence[int]): the widths searched; the largest is the
             width the layer's weights are allocated with.
+        divisor (int): widths derived from continuous values (DMCP's
+            expected widths) are rounded to a multiple of it
+            (:meth:`round_width`); 8 keeps onnxruntime's CPU convolutions
+            on their fast path (see docs/pruning.md). 1: whole channels.
     """
 
-    def __init__(self, alias: str, candidates: Sequence[int]):
+    def __init__(self, alias: str, candidates: Sequence[int],
+                 divisor: int = 1):
         nn.Module.__init__(self)
+        if isinstance(divisor, bool) or not isinstance(divisor, int) or \
+                divisor < 1:
+            raise ValueError(f'MutableChannel {alias!r}: divisor must be an '
+                             f'integer >= 1, got {divisor!r}')
+        self.divisor = divisor
         widths = sorted({int(c) for c in candidates})
         if not widths or widths[0] < 1:
             raise ValueError(f'MutableChannel {alias!r}: candidate widths '
@@ -59,6 +69,13 @@ class MutableChannel(BaseMutable, nn.Module):
             raise ValueError(
                 f'layer {self.name!r}: width {choice!r} is outside '
                 f'[1, {self.max_choice}] (its maximum width)')
+
+    def round_width(self, width: float) -> int:
+        """``width`` rounded to the nearest multiple of ``divisor`` (ties to
+        the even multiple, as ``round``), within ``[divisor, max_choice]``
+        (``[1, max_choice]`` for divisor 1)."""
+        d = self.divisor
+        return min(self.max_choice, max(d, int(round(width / d)) * d))
 
     def _on_fix(self, choice: int) -> None:
         self._widths = [choice]

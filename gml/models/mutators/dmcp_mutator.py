@@ -95,12 +95,12 @@ class DMCPChannelMutator(BaseMutator):
 
     # subnets ----------------------------------------------------------------
     def expected_choices(self) -> Dict[str, int]:
-        """The expected width per layer, rounded to whole channels."""
+        """The expected width per layer, rounded to a multiple of the
+        layer's ``divisor`` (whole channels by default)."""
         with torch.no_grad():
-            return {
-                name: min(m.max_choice, max(1, int(round(float(w)))))
-                for (name, w), m in zip(self.expected_widths().items(),
-                                        self._mutables.values())}
+            return {name: m.round_width(float(w))
+                    for (name, w), m in zip(self.expected_widths().items(),
+                                            self._mutables.values())}
 
     def most_probable_choices(self) -> Dict[str, int]:
         """The most probable width (a choice) per layer."""

@@ -177,3 +177,30 @@ def test_separate_optim_wrappers_name_bad_keys():
         build_optim_wrapper(alg, dict(
             constructor='gml.SeparateOptimWrapperConstructor',
             mutator=dict(type='SGD', lr=0.1)))
+
+
+def test_divisor_makes_exported_widths_multiples_of_it(tmp_path):
+    """Expected widths are continuous; with ``search_space.divisor=8`` the
+    exported structure rounds them to multiples of 8, and the retraining
+    model is built with exactly those widths."""
+    torch.manual_seed(0)
+    cfg = dmcp_cfg()
+    cfg['model']['backbone']['search_space']['divisor'] = 8
+    cfg['model']['backbone']['widen_factor'] = 1.0
+    alg = MODELS.build(cfg)
+    for alpha in alg.mutator.arch_params.values():
+        alpha.data.normal_(0, 2)
+    expected = alg.mutator.expected_widths()
+    widths = alg.structures()['expected']
+    assert all(w % 8 == 0 and w >= 8 for w in widths.values())
+    for name, w in widths.items():  # the nearest multiple, within range
+        mutable = alg.mutator.mutables[name]
+        assert abs(w - float(expected[name])) <= 4 or \
+            w in (8, mutable.max_choice)
+    assert any(float(e) % 8 > 0.5 for e in expected.values())
+    path = save_subnet(widths, str(tmp_path / 'model_sample'), {})['yaml']
+    retrain = dmcp_cfg(retraining=True, mutable_cfg=path)
+    retrain['model']['backbone']['widen_factor'] = 1.0
+    backbone = MODELS.build(retrain).architecture.backbone
+    assert {m.name: m.max_choice for m in backbone.mutables.values()} == \
+        widths

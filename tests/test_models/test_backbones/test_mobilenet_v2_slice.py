@@ -136,3 +136,25 @@ def test_narrow_width_updates_only_its_batchnorm_slice():
     after = net.stem.bn.running_mean
     assert not torch.equal(before[:10], after[:10])
     assert torch.equal(before[10:], after[10:])
+
+
+def test_divisor_rounds_every_searched_width_to_its_multiple():
+    """issue 23: widths in multiples of 8 (onnxruntime's fast path)."""
+    plain = MobileNetV2Slice(search_space=dict(SEARCH))
+    net = MobileNetV2Slice(search_space=dict(SEARCH, divisor=8))
+    standard = MobileNetV2Slice(search_space=dict())
+    assert any(c % 8 for m in plain.mutables.values() for c in m.choices)
+    for name, m in net.mutables.items():
+        assert m.divisor == 8
+        assert all(c % 8 == 0 for c in m.choices), (name, m.choices)
+        assert m.choices == sorted(set(m.choices))
+        # the standard width (ratio 1.0) stays a choice
+        assert standard.mutables[name].max_choice in m.choices
+    assert net.mutables['stem'].choices == [8, 16, 24, 32, 40, 48]
+    assert net.mutables['stem'].round_width(13.0) == 16
+    assert net.mutables['stem'].round_width(2.0) == 8  # at least one group
+    assert net.mutables['stem'].round_width(60.0) == 48  # at most the max
+    assert plain.mutables['stem'].round_width(13.4) == 13
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match='search_space.divisor'):
+            MobileNetV2Slice(search_space=dict(SEARCH, divisor=bad))
