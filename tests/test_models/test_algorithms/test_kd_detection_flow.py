@@ -73,7 +73,8 @@ def test_briefly_trained_teacher_scores_clearly_above_random(teacher,
     save_checkpoint({'state_dict': model.state_dict()},
                     str(tmp_path / 'random.pth'))
     rand = test_bbox(TEACHER, str(tmp_path / 'random.pth'), tmp_path, 'r')
-    trained = test_bbox(TEACHER, str(teacher / f'epoch_{TEACHER_EPOCHS}.pth'), tmp_path, 't')
+    trained = test_bbox(TEACHER, str(teacher / f'epoch_{TEACHER_EPOCHS}.pth'),
+                        tmp_path, 't')
     # a random detector may have no box above score_thr at all: CocoMetric
     # then reports no bbox keys, i.e. mAP 0
     rand_50 = rand.get('coco/bbox_mAP_50', 0.)
