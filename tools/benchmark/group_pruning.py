@@ -11,12 +11,13 @@ latency comparison).
 
     OMP_NUM_THREADS=1 python tools/benchmark/group_pruning.py \
         [--dataset fashion_mnist|digits] [--epochs N] [--finetune-epochs N]
-        [--round-to 8] [--seeds 0,1,2] [--rounds 15]
+        [--round-to 8] [--seeds 0,1,2] [--all-rows] [--rounds 15]
 
-The first seed runs the whole matrix; further seeds rerun only the rows the
-issue's goal is about (unpruned; at 50 % the importance and schedule with the
-best validation top-1 with KD, with and without KD; 25 % with KD), and the
-table gives mean +- std over the seeds for those. Plain PyTorch loops over
+The first seed runs the whole matrix. Further seeds rerun it all with
+``--all-rows``; otherwise only the rows the issue's goal is about (unpruned;
+at 50 % the importance and schedule with the best validation top-1 with KD,
+with and without KD; 25 % with KD). The table gives mean +- std over the
+seeds a row ran. Plain PyTorch loops over
 in-memory tensors (the same GroupPruning calls the hook makes).
 """
 import argparse
@@ -197,6 +198,9 @@ def prune_run(setup, teacher, train_set, target, imp, sched, kd, seed,
     search = algo.search_spec
     algo.search_spec = (lambda step, steps: search(step, steps, batches))
     iters = int(finetune * (len(train_set[0]) // 64))
+    if finetune and iters < 3:  # else the plan never prunes, or prunes once
+        raise SystemExit(f'--finetune-epochs {finetune}: {iters} fine-tuning '
+                         'steps; the iterative plan needs at least 3')
     plan = {0: (1, 1)} if sched == 'one-shot' else \
         {0: (1, 3), iters // 3: (2, 3), 2 * iters // 3: (3, 3)}
     if not finetune:  # structure only
@@ -212,10 +216,14 @@ def name_of(target, imp, sched, kd, round_to=8):
             f'{"" if round_to else " (no round_to)"}')
 
 
-def fmt(values):
+def fmt(values, n_seeds):
     if len(values) == 1:
-        return f'{values[0]:.2f}'
-    return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
+        text = f'{values[0]:.2f}'
+    else:
+        text = (f'{statistics.mean(values):.2f} ± '
+                f'{statistics.stdev(values):.2f}')
+    # a row some seeds missed (target not met) says how many it averages
+    return text if len(values) in (1, n_seeds) else f'{text} (n={len(values)})'
 
 
 def main():
@@ -228,6 +236,9 @@ def main():
     ap.add_argument('--round-to', type=int, default=8, help='0: none')
     ap.add_argument('--rounds', type=int, default=15)
     ap.add_argument('--seeds', default='0,1,2')
+    ap.add_argument('--all-rows', action='store_true',
+                    help='every seed runs the whole matrix (default: '
+                    'further seeds rerun only the goal rows)')
     ap.add_argument('--uniform', action='store_true',
                     help='one pruning ratio for all layers (default: '
                     'global ranking; with round_to 8 on 16-channel layers '
@@ -272,7 +283,7 @@ def main():
                                      'unpruned', teacher))
         print(f'seed {seed} unpruned: {acc["unpruned"][-1]:.2f} '
               f'({time.time() - start:.0f} s)', flush=True)
-        if goal is None:
+        if goal is None or args.all_rows:
             runs = matrix
         else:
             runs = [(0.5, goal[0], goal[1], False),
@@ -299,7 +310,7 @@ def main():
                   flush=True)
         if goal is None:
             goal = max(((i, s) for t, i, s, k in matrix if t == 0.5 and k),
-                       key=lambda g: val[name_of(0.5, *g, True)])
+                       key=lambda g: val.get(name_of(0.5, *g, True), -1))
             print(f'goal rows: {goal} (best 50 % +KD validation top-1)',
                   flush=True)
             # the same targets without channel rounding, for latency only
@@ -331,7 +342,9 @@ def main():
     shape = 'x'.join(str(s) for s in setup['shape'])
     print(f'\nResNet_CIFAR-18 (16 base ch.) on {args.dataset} ({shape}), '
           f'test split ({len(test_set[1])} images), seeds {args.seeds} '
-          f'(rows with one figure: seed {seeds[0]} only); pre-training '
+          + ('(every row)' if args.all_rows else
+             f'(rows with one figure: seed {seeds[0]} only)') +
+          '; pre-training '
           f'{epochs} epochs, fine-tuning {ft} epochs; round_to '
           f'{args.round_to}, {"uniform" if args.uniform else "global"} '
           f'ratios; onnxruntime 1 thread, {args.rounds} '
@@ -343,7 +356,7 @@ def main():
         m1, s1 = spread(lat[key][1])
         m64, s64 = spread(lat[key][64])
         a = acc.get(name)
-        top = fmt(a) if a else '–'
+        top = fmt(a, len(seeds)) if a else '–'
         diff = f'{statistics.mean(a) - ref:+.2f}' if a else '–'
         print(f'| {name} | {top} | {diff} | {flops / 1e6:.3f} | '
               f'{flops / ref_flops:.1%} | {params / 1e6:.3f} | '

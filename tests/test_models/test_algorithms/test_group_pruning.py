@@ -427,8 +427,14 @@ def test_genotype_net_prunes():
 def test_kd_student_prunes_and_trains_as_student(tmp_path, monkeypatch):
     student = load_config(STUDENT_CFG).model.to_dict()
     # 4 base channels: only a global ranking reaches 50 % within 5 %
-    with pytest.raises(Exception, match='cannot be met within 5 %'):
+    with pytest.raises(Exception, match='cannot be met within 5 %') as e:
         _prune_consistent(student, (1, 3, 8, 8))
+    # the hint names the setting that is off, not one already set
+    assert 'try global_pruning=True)' in str(e.value)
+    with pytest.raises(Exception, match='cannot be met within 5 %') as e:
+        _prune_consistent(student, (1, 3, 8, 8), global_pruning=True,
+                          round_to=8)
+    assert 'try a round_to below 8)' in str(e.value)
     algo = _prune_consistent(student, (1, 3, 8, 8), global_pruning=True)
     dump_spec(algo.spec(), str(tmp_path / 'spec.yaml'))
     # the pruned model as the KD student, through the config

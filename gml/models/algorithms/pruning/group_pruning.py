@@ -421,11 +421,17 @@ class GroupPruning(BaseAlgorithm):
         if step == steps and best[0][0] > 0.05 * target:
             what = 'FLOPs' if use_flops else 'params'
             value = best[2] if use_flops else best[3]
+            # suggest only what is not set already
+            hints = [h for h, off in (('global_pruning=True',
+                                       not self.global_pruning),
+                                      ('a round_to below '
+                                       f'{self.round_to}', self.round_to))
+                     if off] or ['another target']
             raise UserError(
                 f'GroupPruning: the {what} target {target:.4g} cannot be met '
                 f'within 5 %: the closest pruning ratio gives {value:.4g} '
-                f'(layers too narrow for the steps; try global_pruning=True '
-                f'or a smaller round_to)')
+                f'(layers too narrow for the steps; try '
+                f'{" or ".join(hints)})')
         best = best[1:]
         spec = self.spec()
         spec['flops']['pruned'], spec['params']['pruned'] = best[1:]
