@@ -1,6 +1,7 @@
 """SPOS's evolutionary search: mutate and cross over the best subnets."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
+from gml.engine.search.variation import variation_operators
 from gml.registry import LOOPS
 from gml.utils.errors import ConfigError
 
@@ -16,17 +17,24 @@ class EvolutionSearchLoop(BaseSearchLoop):
     Args:
         num_mutation: mutants per generation.
         num_crossover: crossovers per generation.
-        mutate_prob: probability that a mutant re-draws each block.
+        mutate_prob: probability that a mutant re-draws each block (the
+            default mutation's ``prob``; 0.1 when unset).
+        mutation: the mutation operator's config (default
+            ``dict(type='UniformMutation', prob=mutate_prob)``, see
+            :mod:`gml.engine.search.variation`); not with ``mutate_prob``.
+        crossover: the crossover operator's config (default
+            ``dict(type='UniformCrossover', swapping_prob=0.5)``).
         (other arguments: see :class:`BaseSearchLoop`)
     """
 
     def __init__(self, runner, dataloader=None, evaluator=None,
                  num_mutation: int = 25, num_crossover: int = 25,
-                 mutate_prob: float = 0.1, **kwargs):
+                 mutate_prob: Optional[float] = None,
+                 mutation: Optional[Mapping] = None,
+                 crossover: Optional[Mapping] = None, **kwargs):
         super().__init__(runner, dataloader, evaluator, **kwargs)
-        if not 0.0 <= mutate_prob <= 1.0:
-            raise ConfigError(f'train_cfg.mutate_prob must be in [0, 1], '
-                              f'got {mutate_prob}')
+        self.mutation, self.crossover = variation_operators(
+            mutate_prob, mutation, crossover)
         if num_mutation + num_crossover > self.num_candidates:
             raise ConfigError(
                 f'train_cfg.num_mutation + num_crossover ({num_mutation} + '
@@ -34,17 +42,19 @@ class EvolutionSearchLoop(BaseSearchLoop):
                 f'({self.num_candidates})')
         self.num_mutation = num_mutation
         self.num_crossover = num_crossover
-        self.mutate_prob = mutate_prob
 
     def propose(self) -> List[Tuple[Dict, str]]:
         proposals: List[Tuple[Dict, str]] = []
         if self.records:
             parents = [r['subnet'] for r in self.top]
+            space, rng = self.search_space, self.rng
             self._breed(proposals, self.num_mutation, 'mutation',
-                        lambda: self.mutate(self.rng.choice(parents)))
+                        lambda: self.mutation(rng.choice(parents), space,
+                                              rng))
             self._breed(proposals, self.num_crossover, 'crossover',
-                        lambda: self.crossover(self.rng.choice(parents),
-                                               self.rng.choice(parents)))
+                        lambda: self.crossover(rng.choice(parents),
+                                               rng.choice(parents), space,
+                                               rng))
         self.fill_random(proposals)
         return proposals
 
@@ -65,11 +75,3 @@ class EvolutionSearchLoop(BaseSearchLoop):
                 f'{origin} candidates in {self.max_trials} trials; random '
                 'ones fill the gap')
 
-    def mutate(self, parent: Dict) -> Dict:
-        return {n: (self.rng.choice(c) if self.rng.random() < self.mutate_prob
-                    else parent[n])
-                for n, c in self.search_space.items()}
-
-    def crossover(self, a: Dict, b: Dict) -> Dict:
-        return {n: (a[n] if self.rng.random() < 0.5 else b[n])
-                for n in self.search_space}

@@ -18,11 +18,11 @@ from gml.engine.search.pareto_report import (write_front_plot,
 from gml.engine.search.search_report import (CSV_FIELDS,
                                              write_candidates_csv,
                                              write_subnets)
+from gml.engine.search.variation import variation_operators
 from gml.registry import LOOPS
 from gml.utils.errors import ConfigError
 
 from .base_search_loop import BaseSearchLoop
-from .evolution_search_loop import EvolutionSearchLoop
 
 #: objectives a record carries (``score`` is the supernet's validation)
 KNOWN_OBJECTIVES = ('score', 'flops_M', 'params_M', 'latency_ms',
@@ -71,7 +71,13 @@ class ParetoSearchLoop(BaseSearchLoop):
             ``num_candidates``).
         crossover_prob: probability that an offspring is a crossover of
             two parents rather than a mutant of one.
-        mutate_prob: probability that an offspring re-draws each block.
+        mutate_prob: probability that an offspring re-draws each block (the
+            default mutation's ``prob``; 0.1 when unset).
+        mutation: the mutation operator's config (default
+            ``dict(type='UniformMutation', prob=mutate_prob)``, see
+            :mod:`gml.engine.search.variation`); not with ``mutate_prob``.
+        crossover: the crossover operator's config (default
+            ``dict(type='UniformCrossover', swapping_prob=0.5)``).
         latency: settings of the latency table (``batch_size``, ``warmup``,
             ``repeats``, ``rounds``, ``calibrate_subnets``,
             ``check_subnets``, ``clock``, ``lut_file``,
@@ -105,7 +111,9 @@ class ParetoSearchLoop(BaseSearchLoop):
                                                       latency_ms='min'),
                  population_size: Optional[int] = None,
                  crossover_prob: float = 0.5,
-                 mutate_prob: float = 0.1,
+                 mutate_prob: Optional[float] = None,
+                 mutation: Optional[Mapping] = None,
+                 crossover: Optional[Mapping] = None,
                  latency: Optional[Mapping] = None,
                  latency_range: Optional[Sequence[Optional[float]]] = None,
                  predictor: Optional[Mapping] = None,
@@ -117,13 +125,12 @@ class ParetoSearchLoop(BaseSearchLoop):
             raise ConfigError('train_cfg.population_size must be >= 1 (or '
                               f'None), got {population_size!r}')
         self.population_size = population_size or self.num_candidates
-        for name, p in (('crossover_prob', crossover_prob),
-                        ('mutate_prob', mutate_prob)):
-            if not 0.0 <= p <= 1.0:
-                raise ConfigError(f'train_cfg.{name} must be in [0, 1], got '
-                                  f'{p!r}')
+        if not 0.0 <= crossover_prob <= 1.0:
+            raise ConfigError('train_cfg.crossover_prob must be in [0, 1], '
+                              f'got {crossover_prob!r}')
         self.crossover_prob = crossover_prob
-        self.mutate_prob = mutate_prob
+        self.mutation, self.crossover = variation_operators(
+            mutate_prob, mutation, crossover)
         self.latency_range = self._check_range('latency_range',
                                                latency_range)
         wants_latency = ('latency_ms' in self.objectives or latency
@@ -323,21 +330,17 @@ class ParetoSearchLoop(BaseSearchLoop):
             if len(pool) == size:
                 break
             if self.rng.random() < self.crossover_prob:
-                child = self.crossover(tournament(), tournament())
+                child = self.crossover(tournament(), tournament(),
+                                       self.search_space, self.rng)
                 origin = 'crossover'
             else:
                 child, origin = dict(tournament()), 'mutation'
-            child = self.mutate(child)
+            child = self.mutation(child, self.search_space, self.rng)
             if self.is_new_and_valid(child, keys):
                 pool.append((child, origin))
                 keys.add(self.key(child))
         self.fill_random(pool, size)
         return pool
-
-    # the SPOS evolution's operators (they read rng, mutate_prob and
-    # search_space, which this loop has too)
-    mutate = EvolutionSearchLoop.mutate
-    crossover = EvolutionSearchLoop.crossover
 
     def _screen(self, pool: List[Tuple[Dict, str]]
                 ) -> List[Tuple[Dict, str]]:
