@@ -46,10 +46,30 @@ def detection_unavailable():
         'make install-detection adds it'
 
 
+FASHION_MNIST = os.path.join(ROOT, 'data', 'fashion_mnist')
+DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist'
+
+
+def fashion_mnist_unavailable():
+    """Why tests marked `fashion_mnist` cannot run, or None.
+
+    They skip only where nothing offline could have prepared the data: with
+    Debian's dataset-fashion-mnist installed, tools/install.sh prepares
+    data/fashion_mnist/, so a missing copy is a broken install and the
+    tests must fail, not skip.
+    """
+    if os.path.isdir(FASHION_MNIST) or os.path.isdir(DEBIAN_FASHION_MNIST):
+        return None
+    return ('data/fashion_mnist/ not prepared and no offline copy '
+            f'({DEBIAN_FASHION_MNIST}); python tools/dataset_converters/'
+            'prepare_fashion_mnist.py downloads it')
+
+
 def pytest_collection_modifyitems(config, items):
     slurm_ok, slurm_reason = slurm_available()
     reasons = {'slurm': None if slurm_ok else slurm_reason,
-               'detection': detection_unavailable()}
+               'detection': detection_unavailable(),
+               'fashion_mnist': fashion_mnist_unavailable()}
     for marker, reason in reasons.items():
         if reason is None:
             continue

@@ -86,9 +86,7 @@ def test_missing_or_truncated_files_are_one_line(tmp_path, fake_root):
         FashionMNISTSplit(str(short), 'test')
 
 
-@pytest.mark.skipif(not osp.isdir(REAL), reason='data/fashion_mnist/ not '
-                    'prepared (python tools/dataset_converters/'
-                    'prepare_fashion_mnist.py)')
+@pytest.mark.fashion_mnist
 def test_config_on_the_real_data():
     cfg = Config.fromfile(CFG)
     ds = {k: DATASETS.build(cfg[f'{k}_dataloader'].dataset)

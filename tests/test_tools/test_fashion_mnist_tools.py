@@ -58,12 +58,9 @@ def test_prepare_from_debian_is_idempotent(tmp_path):
 
 MORPHISM = 'configs/nas/morphism/morphism_evolution_fashion_mnist.py'
 GENOTYPE = 'configs/nas/morphism/genotype_fashion_mnist.py'
-REAL = osp.join(ROOT, 'data/fashion_mnist')
 
 
-@pytest.mark.skipif(not osp.isdir(REAL), reason='data/fashion_mnist/ not '
-                    'prepared (python tools/dataset_converters/'
-                    'prepare_fashion_mnist.py)')
+@pytest.mark.fashion_mnist
 def test_morphism_evolution_on_a_fashion_mnist_slice(tmp_path):
     """Evolly's example through the tools: the shipped config evolves 1-channel
     28x28 genotypes, and its best genotype retrains and tests with the

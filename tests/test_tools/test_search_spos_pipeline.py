@@ -50,14 +50,9 @@ def test_spos_pipeline_end_to_end(repo_root, tmp_path):
     assert r.returncode == 0 and r.stdout.count('[skip]') == 8
 
 
-FASHION = osp.join(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))), 'data/fashion_mnist')
-
 
 @pytest.mark.slow
-@pytest.mark.skipif(not osp.isdir(FASHION), reason='data/fashion_mnist/ not '
-                    'prepared (python tools/dataset_converters/'
-                    'prepare_fashion_mnist.py)')
+@pytest.mark.fashion_mnist
 def test_spos_pipeline_on_a_fashion_mnist_slice(repo_root, tmp_path):
     wd = tmp_path / 'spos'
     r = subprocess.run(
