@@ -262,9 +262,32 @@ def _read(path: str):
                           f'{e.__class__.__name__}: {e}') from None
 
 
+def _index_tuples(cfg, target: str) -> None:
+    """Turn the tuples ``target`` indexes into (``distill_cfg.0.head``)
+    into lists: mmengine merges index keys into lists only, and the seed's
+    ``distill_cfg = dict(...),`` is a tuple."""
+    parts = target.split('.')
+    node = cfg
+    for part, after in zip(parts, parts[1:]):
+        if isinstance(node, list) and part.isdigit():
+            child = node[int(part)] if int(part) < len(node) else None
+        else:
+            child = node.get(part) if hasattr(node, 'get') else None
+        if isinstance(child, tuple) and after.isdigit():
+            child = list(child)
+            if isinstance(node, list):
+                node[int(part)] = child
+            else:
+                node[part] = child
+        if child is None:
+            return
+        node = child
+
+
 def _merge(cfg, path: str, options: Dict[str, Any]) -> None:
     for key, value in options.items():
         target = route_override(key, cfg, path)
+        _index_tuples(cfg, target)
         try:
             cfg.merge_from_dict({target: value})
         except Exception as e:

@@ -64,6 +64,24 @@ def test_option_that_does_not_fit_names_key(tmp_path):
         load_config(path, {'model.depth.foo': 1})
 
 
+def test_index_key_reaches_into_a_tuple(tmp_path):
+    # the seed's KD configs write `distill_cfg = dict(...),`: a tuple, which
+    # mmengine's merge cannot index; the loss weight must still be set
+    path = write(tmp_path, 'c.py', (
+        "teacher = dict(head=dict(loss=dict(type='FTLoss', loss_weight=10.)"
+        "),\n    student_module='neck'),\n"
+        "algorithm = dict(type='X', model=dict(type='Y'),\n"
+        "                 distiller=dict(distill_cfg=teacher))\n"))
+    cfg = load_config(path, {
+        'algorithm.distiller.distill_cfg.0.head.loss.loss_weight': 3.0})
+    entry, = cfg.model.distiller.distill_cfg
+    assert entry['head']['loss'] == dict(type='FTLoss', loss_weight=3.0)
+    assert entry['student_module'] == 'neck'
+    with pytest.raises(ConfigError, match='distill_cfg.1.head.*does not '
+                       'fit the config: .*Index 1 exceeds'):
+        load_config(path, {'algorithm.distiller.distill_cfg.1.head': {}})
+
+
 def test_config_without_model(tmp_path):
     path = write(tmp_path, 'c.py', 'x = 1\n')
     with pytest.raises(ConfigError, match='neither `model` nor `algorithm`'):
