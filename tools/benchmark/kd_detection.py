@@ -6,7 +6,7 @@ on the test split (bbox mAP and mAP@0.5, mean ± std over seeds).
     OMP_NUM_THREADS=1 python tools/benchmark/kd_detection.py \
         [--seeds 0 1 2] [--epochs 12] [--teacher-epochs 12] \
         [--pretrain-epochs 4] [--work-dir work_dirs/kd_det_bench] \
-        [--teacher-work-dir DIR]
+        [--teacher-work-dir DIR] [--methods alone mse ft] [--ft-loss-weight W]
 
 Every run is a real mmengine training through the configs under
 configs/kd/factor_transfer/detection/yolov3/ (the ones tools/train.py runs).
@@ -32,7 +32,7 @@ FT_TRAIN = f'{DET}/ftloss_yolov3_mobilenetv2_digits_det_teacher_r18_' \
 METHODS = ('student alone', 'feature MSE', 'FT (two stages)')
 
 
-def run(config, work_dir, seed, epochs, test=True, env=None):
+def run(config, work_dir, seed, epochs, test=True, env=None, options=None):
     """Train ``config``; return ((mAP, mAP@0.5) or None, seconds)."""
     from gml.engine.runner import build_runner
     from gml.utils.config import load_config
@@ -40,7 +40,7 @@ def run(config, work_dir, seed, epochs, test=True, env=None):
     cfg = load_config(config, {
         'randomness.seed': seed, 'log_level': 'WARNING',
         'train_cfg.max_epochs': epochs, 'train_cfg.val_interval': 1000,
-        'default_hooks.logger.interval': 1000})
+        'default_hooks.logger.interval': 1000, **(options or {})})
     for sched in cfg.param_scheduler:  # the cosine ends at `epochs`
         if sched.get('type') == 'CosineAnnealingLR':
             sched['T_max'] = epochs
@@ -71,7 +71,16 @@ def main():
     parser.add_argument('--work-dir', default='work_dirs/kd_det_bench')
     parser.add_argument('--teacher-work-dir',
                         help='reuse a teacher trained by the teacher config')
+    parser.add_argument('--methods', nargs='+', default=['alone', 'mse',
+                                                         'ft'],
+                        choices=['alone', 'mse', 'ft'],
+                        help='which of the three to run (e.g. a FT sweep)')
+    parser.add_argument('--ft-loss-weight', type=float,
+                        help="FTLoss's loss_weight (the config's: 10)")
     args = parser.parse_args()
+    ft_options = {} if args.ft_loss_weight is None else {
+        'algorithm.distiller.distill_cfg.0.head.loss.loss_weight':
+        args.ft_loss_weight}
     import torch
     torch.set_num_threads(1)  # tiny models on a shared machine
     from gml.datasets.digits_det import write_digits_det
@@ -91,27 +100,36 @@ def main():
         d = osp.join(args.work_dir, f'seed{seed}')
         for name, config in (('student alone', STUDENT),
                              ('feature MSE', MSE)):
+            if name.split()[-1].lower() not in args.methods:
+                continue
             scores, secs = run(config, osp.join(d, name.split()[-1].lower()),
                                seed, args.epochs, env=env)
             results[name].append(scores)
             print(f'seed {seed} {name}: mAP {scores[0]:.3f} '
                   f'mAP@0.5 {scores[1]:.3f} ({secs:.0f} s)', flush=True)
+        if 'ft' not in args.methods:
+            continue
         pre = osp.join(d, 'ft_pretrain')
         _, pre_secs = run(FT_PRETRAIN, pre, seed, args.pretrain_epochs,
                           test=False, env=env)
         scores, secs = run(FT_TRAIN, osp.join(d, 'ft'), seed, args.epochs,
-                           env=dict(env, PRETRAIN_WORK_DIR=pre))
+                           env=dict(env, PRETRAIN_WORK_DIR=pre),
+                           options=ft_options)
         results['FT (two stages)'].append(scores)
         print(f'seed {seed} FT (two stages): mAP {scores[0]:.3f} '
               f'mAP@0.5 {scores[1]:.3f} (pretrain {pre_secs:.0f} s + '
               f'{secs:.0f} s)', flush=True)
 
     print(f'\nYOLOv3-MobileNetV2 student, digits detection test split '
-          f'(200 images), {args.epochs} epochs, seeds {args.seeds}, '
+          f'(200 images), {args.epochs} epochs, FT pre-training '
+          f'{args.pretrain_epochs} epochs, FTLoss weight '
+          f'{args.ft_loss_weight or "10 (config)"}, seeds {args.seeds}, '
           f'wall time {time.time() - begin:.0f} s')
     print('| method | bbox mAP | mAP@0.5 |')
     print('|---|---|---|')
     for name, scores in results.items():
+        if not scores:
+            continue
         print(f'| {name} | {mean_std([s[0] for s in scores])} | '
               f'{mean_std([s[1] for s in scores])} |')
 
