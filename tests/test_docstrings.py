@@ -29,8 +29,10 @@ def registered_classes():
 
 
 def parameters(cls):
-    return [p for p in inspect.signature(cls.__init__).parameters
-            if p not in ('self', 'args', 'kwargs')]
+    # by kind, not name: a parameter called `args` is still a parameter
+    return [n for n, p in inspect.signature(cls.__init__).parameters.items()
+            if n != 'self' and p.kind not in (p.VAR_POSITIONAL,
+                                              p.VAR_KEYWORD)]
 
 
 def undocumented(classes):

@@ -230,7 +230,11 @@ def build_search_args(specs, where: str) -> List[SearchArg]:
 
 
 class SearchSpace:
-    """All search arguments: Optuna distributions, grid, job parameters."""
+    """All search arguments: Optuna distributions, grid, job parameters.
+
+    Args:
+        args: the task's search arguments, in the yaml's order.
+    """
 
     def __init__(self, args: List[SearchArg]):
         self.args = args
