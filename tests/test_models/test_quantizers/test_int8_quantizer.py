@@ -105,8 +105,8 @@ def test_spos_subnet_and_dmcp_pruned_mobilenet(tmp_path):
     from gml.models.algorithms.pruning.subnet_io import save_subnet
     from gml.structures import dump_subnet
 
-    from ..test_algorithms.test_nas_spos import MODEL
-    from ..test_algorithms.test_dmcp import dmcp_cfg
+    from ..test_algorithms.test_nas.test_nas_spos import MODEL
+    from ..test_algorithms.test_pruning.test_dmcp import dmcp_cfg
     spos_model = copy.deepcopy(MODEL)  # one block per stage: 4 choices
     spos_model['backbone']['stage_blocks'] = (1, 1, 1, 1)
     mutator = dict(type='gml.StatelessMutator')

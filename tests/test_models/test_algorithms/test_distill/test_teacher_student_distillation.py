@@ -9,8 +9,9 @@ from mmengine.optim import OptimWrapper
 from gml.models.distillers.meal import MEALDiscriminator
 from gml.registry import MODELS
 from gml.utils.errors import CheckpointError
+from tests.test_tools.helpers import ROOT
 
-from ..test_distillers.kd_tiny_models import algorithm_cfg, batch, ft_entry, kd_entry  # noqa: E501
+from ...test_distillers.kd_tiny_models import algorithm_cfg, batch, ft_entry, kd_entry  # noqa: E501
 
 
 def build(*args, **kwargs):
@@ -192,8 +193,7 @@ def test_export_student_keeps_only_the_student(tmp_path):
 
 
 def test_export_tool_reports_a_missing_file(tmp_path, capsys):
-    sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(
-        osp.dirname(osp.abspath(__file__))))), 'tools', 'kd'))
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'kd'))
     import export_student
     with pytest.raises(SystemExit) as e:
         export_student.main([str(tmp_path / 'nope.pth'), 'out.pth'])

@@ -8,9 +8,8 @@ import pytest
 from gml.deploy import float_model_cfg
 from gml.registry import MODELS
 from gml.utils.config import load_config
+from tests.test_tools.helpers import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
 QAT_DIR = os.path.join(ROOT, 'configs', 'quantization', 'qat')
 #: QAT config -> the config whose checkpoint it fine-tunes
 FLOAT_OF = {

@@ -12,6 +12,7 @@ import yaml
 from gml.models.algorithms.pruning.subnet_io import save_subnet
 from gml.registry import MODELS
 from gml.utils.config import load_config
+from tests.test_tools.helpers import ROOT
 
 SEARCH = 'configs/pruning/dmcp/dmcp_mobilenetv2_digits_f50.py'
 RETRAIN = 'configs/pruning/dmcp/dmcp_mobilenetv2_digits_retrain.py'
@@ -27,8 +28,7 @@ def train(python, root, config, work_dir, *options, env=None):
 
 
 @pytest.mark.parametrize('config', sorted(
-    glob.glob(osp.join(osp.dirname(__file__), '../../../configs/pruning/dmcp/'
-                       '*imagenet*.py'))))
+    glob.glob(osp.join(ROOT, 'configs/pruning/dmcp/*imagenet*.py'))))
 def test_imagenet_configs_build(config, tmp_path):
     cfg = load_config(config)
     assert cfg.model.type == 'gml.DMCP'

@@ -12,7 +12,7 @@ from gml.models.quantizers import pt2e
 from gml.registry import MODELS
 from gml.utils.errors import CheckpointError, ConfigError
 
-from ..test_quantizers.tiny_qat import (accuracy, float_checkpoint, loader,
+from ...test_quantizers.tiny_qat import (accuracy, float_checkpoint, loader,
                                         tiny_config)
 
 

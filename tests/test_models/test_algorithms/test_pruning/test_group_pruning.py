@@ -17,8 +17,9 @@ from gml.models.algorithms.pruning.group_pruning import (
     GroupPruning, PruningSpecError, UntraceableModelError, dump_spec)
 from gml.registry import MODELS
 from gml.utils.config import load_config
+from tests.test_tools.helpers import ROOT
 
-from ...conftest import slurm_available
+from ....conftest import slurm_available
 
 RESNET_CFG = 'configs/pruning/group/group_resnet18_digits_f50.py'
 PLAIN_RESNET_CFG = 'configs/classification/digits/resnet18_digits.py'
@@ -287,8 +288,9 @@ def test_spec_on_a_pruning_config_rebuilds_what_it_prunes(tmp_path):
 
 
 def test_configs_build():
-    for config in glob.glob(osp.join(osp.dirname(__file__),
-                                     '../../../configs/pruning/group/*.py')):
+    configs = glob.glob(osp.join(ROOT, 'configs/pruning/group/*.py'))
+    assert len(configs) >= 5
+    for config in configs:
         cfg = load_config(config)
         assert cfg.model.type == 'gml.GroupPruning'
         if 'imagenet' not in config:

@@ -7,11 +7,10 @@ import torch
 
 from gml.registry import MODELS
 from gml.utils.config import load_config
+from tests.test_tools.helpers import ROOT
 
-from ..test_distillers.kd_tiny_models import batch  # noqa: E501
+from ...test_distillers.kd_tiny_models import batch  # noqa: E501
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 CLS = osp.join(ROOT, 'configs/kd/factor_transfer/classification')
 PRETRAIN = osp.join(
     CLS, 'ftloss_resnet18x4_digits_teacher_r18_layer2_pretrain.py')

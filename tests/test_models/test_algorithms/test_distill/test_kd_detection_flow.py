@@ -13,11 +13,10 @@ import pytest
 import torch
 
 from gml.datasets.digits_det import write_digits_det
+from tests.test_tools.helpers import ROOT
 
 pytestmark = [pytest.mark.detection, pytest.mark.slow]
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 DET = 'configs/kd/factor_transfer/detection/yolov3'
 TEACHER = f'{DET}/yolov3_r18_digits_det_teacher.py'
 STUDENT = f'{DET}/yolov3_mobilenetv2_digits_det_student.py'

@@ -8,6 +8,7 @@ import torch
 
 from gml.registry import MODELS
 from gml.utils.config import load_config
+from tests.test_tools.helpers import ROOT
 
 # mmdet.models needs full mmcv with its compiled ops (tools/install.sh
 # --detection). conftest skips `detection` tests only on a core install.
@@ -15,8 +16,6 @@ pytestmark = pytest.mark.detection
 
 pytestmark = pytest.mark.detection
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 DET = osp.join(ROOT, 'configs/kd/factor_transfer/detection/yolov3/'
                'ftloss_yolov3_mobilenetv2_320_300e_coco_teacher_d53_neck_')
 

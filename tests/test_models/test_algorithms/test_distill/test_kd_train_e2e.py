@@ -10,9 +10,8 @@ import pytest
 import torch
 
 import gml.registry  # noqa: F401  (allow-lists mmengine checkpoint classes)
+from tests.test_tools.helpers import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 CLS = 'configs/kd/factor_transfer/classification'
 # 1 epoch of 96 images, validation on 64: the flow is tested, not accuracy
 SMALL = ['train_dataloader.dataset.indices=96',
