@@ -11,6 +11,22 @@ Python running search-run first on ``PATH`` (and ``VIRTUAL_ENV`` set when
 that is a virtual environment): ``python`` in a template is the Python that
 has gml, even when ``.venv/bin/search-run`` was called without activating
 the environment.
+
+Why HPO does not dispatch through the NAS executors
+(:mod:`gml.engine.search.executors`, submitit): the two payloads differ.
+An HPO job is the user's shell command rendered from the seed's template
+(any script, in any language, that must not import gml), whose only
+contract with the controller is files in its folder: ``exit_code`` here and
+the metrics the report API writes. Such a job outlives the controller
+(``search-ctl stop`` leaves it to finish, ``resume`` collects it from its
+files). A NAS job is a pickled Python callable over a chunk of candidates
+whose results come back as Python objects through submitit. Putting the
+shell job under submitit would wrap it in a Python process that pickles a
+subprocess call and would make the job's liveness submitit's (its ``Popen``
+or ``sacct``) instead of the job's own files; putting the callable under
+these launchers would mean writing a pickle protocol of our own. What both
+share is what they need from Slurm (``sbatch`` and ``squeue``), and a
+reattach after a restart, each from its own journal.
 """
 import os
 import signal
