@@ -6,7 +6,8 @@ on the test split (bbox mAP and mAP@0.5, mean ± std over seeds).
     OMP_NUM_THREADS=1 python tools/benchmark/kd_detection.py \
         [--seeds 0 1 2] [--epochs 12] [--teacher-epochs 12] \
         [--pretrain-epochs 4] [--work-dir work_dirs/kd_det_bench] \
-        [--teacher-work-dir DIR] [--methods alone mse ft] [--ft-loss-weight W]
+        [--teacher-work-dir DIR] [--methods alone mse ft] \
+        [--ft-loss-weight W] [--ft-point detect1|detect2|detect3]
 
 Every run is a real mmengine training through the configs under
 configs/kd/factor_transfer/detection/yolov3/ (the ones tools/train.py runs).
@@ -30,6 +31,9 @@ FT_PRETRAIN = f'{DET}/ftloss_yolov3_mobilenetv2_digits_det_teacher_r18_' \
 FT_TRAIN = f'{DET}/ftloss_yolov3_mobilenetv2_digits_det_teacher_r18_' \
     'neck_train.py'
 METHODS = ('student alone', 'feature MSE', 'FT (two stages)')
+#: the teacher's (YOLOv3-ResNet-18) conv5 output channels per neck block;
+#: the student's (MobileNetV2) are 96 at all three
+TEACHER_CHANNELS = dict(detect1=256, detect2=128, detect3=64)
 
 
 def run(config, work_dir, seed, epochs, test=True, env=None, options=None):
@@ -52,7 +56,11 @@ def run(config, work_dir, seed, epochs, test=True, env=None, options=None):
     scores = None
     if test:
         m = runner.test()
-        scores = (m['coco/bbox_mAP'], m['coco/bbox_mAP_50'])
+        if 'coco/bbox_mAP' not in m:  # CocoMetric: no box at all
+            print(f'{work_dir}: no detections on the test split: mAP 0',
+                  flush=True)
+        scores = (m.get('coco/bbox_mAP', 0.0), m.get('coco/bbox_mAP_50',
+                                                     0.0))
     return scores, time.time() - start
 
 
@@ -77,10 +85,20 @@ def main():
                         help='which of the three to run (e.g. a FT sweep)')
     parser.add_argument('--ft-loss-weight', type=float,
                         help="FTLoss's loss_weight (the config's: 10)")
+    parser.add_argument('--ft-point', choices=sorted(TEACHER_CHANNELS),
+                        default='detect3',
+                        help='the neck block whose conv5 FT supervises '
+                        "(the seed's: detect3)")
     args = parser.parse_args()
+    entry = 'algorithm.distiller.distill_cfg.0.'
     ft_options = {} if args.ft_loss_weight is None else {
-        'algorithm.distiller.distill_cfg.0.head.loss.loss_weight':
-        args.ft_loss_weight}
+        entry + 'head.loss.loss_weight': args.ft_loss_weight}
+    if args.ft_point != 'detect3':  # both stages: the same connectors
+        ft_options.update({
+            entry + 'student_module': f'neck.{args.ft_point}.conv5.conv',
+            entry + 'teacher_module': f'neck.{args.ft_point}.conv5.conv',
+            entry + 'head.tea_connector.in_channel':
+            TEACHER_CHANNELS[args.ft_point]})
     import torch
     torch.set_num_threads(1)  # tiny models on a shared machine
     from gml.datasets.digits_det import write_digits_det
@@ -111,7 +129,7 @@ def main():
             continue
         pre = osp.join(d, 'ft_pretrain')
         _, pre_secs = run(FT_PRETRAIN, pre, seed, args.pretrain_epochs,
-                          test=False, env=env)
+                          test=False, env=env, options=ft_options)
         scores, secs = run(FT_TRAIN, osp.join(d, 'ft'), seed, args.epochs,
                            env=dict(env, PRETRAIN_WORK_DIR=pre),
                            options=ft_options)
@@ -123,7 +141,8 @@ def main():
     print(f'\nYOLOv3-MobileNetV2 student, digits detection test split '
           f'(200 images), {args.epochs} epochs, FT pre-training '
           f'{args.pretrain_epochs} epochs, FTLoss weight '
-          f'{args.ft_loss_weight or "10 (config)"}, seeds {args.seeds}, '
+          f'{args.ft_loss_weight or "10 (config)"} at neck.{args.ft_point}, '
+          f'seeds {args.seeds}, '
           f'wall time {time.time() - begin:.0f} s')
     print('| method | bbox mAP | mAP@0.5 |')
     print('|---|---|---|')
