@@ -223,7 +223,7 @@ def fmt(values, n_seeds):
         text = (f'{statistics.mean(values):.2f} ± '
                 f'{statistics.stdev(values):.2f}')
     # a row some seeds missed (target not met) says how many it averages
-    return text if len(values) in (1, n_seeds) else f'{text} (n={len(values)})'
+    return text if len(values) == n_seeds else f'{text} (n={len(values)})'
 
 
 def main():
@@ -239,6 +239,10 @@ def main():
     ap.add_argument('--all-rows', action='store_true',
                     help='every seed runs the whole matrix (default: '
                     'further seeds rerun only the goal rows)')
+    ap.add_argument('--only', metavar='IMPORTANCE,SCHEDULE',
+                    help='one cell of the matrix, e.g. l1,one-shot (both '
+                    'targets, with and without KD): a longer fine-tune of '
+                    'the best recipe in affordable time')
     ap.add_argument('--uniform', action='store_true',
                     help='one pruning ratio for all layers (default: '
                     'global ranking; with round_to 8 on 16-channel layers '
@@ -269,6 +273,13 @@ def main():
     matrix = [(t, i, s, k) for t in (0.5, 0.25)
               for i in ('l1', 'taylor', 'bn_scale')
               for s in ('one-shot', 'iterative') for k in (False, True)]
+    if args.only:
+        cell = tuple(args.only.split(','))
+        matrix = [m for m in matrix if m[1:3] == cell]
+        if not matrix:
+            ap.error(f'--only {args.only}: expected IMPORTANCE,SCHEDULE with '
+                     'IMPORTANCE l1|taylor|bn_scale, SCHEDULE '
+                     'one-shot|iterative')
     goal = None
     missed = []
     from gml.utils.errors import UserError
