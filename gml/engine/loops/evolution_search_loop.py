@@ -1,6 +1,7 @@
 """SPOS's evolutionary search: mutate and cross over the best subnets."""
 from typing import Dict, List, Mapping, Optional, Tuple
 
+from gml.engine.search.strategy import build_selection
 from gml.engine.search.variation import variation_operators
 from gml.registry import LOOPS
 from gml.utils.errors import ConfigError
@@ -24,6 +25,9 @@ class EvolutionSearchLoop(BaseSearchLoop):
             :mod:`gml.engine.search.variation`); not with ``mutate_prob``.
         crossover: the crossover operator's config (default
             ``dict(type='UniformCrossover', swapping_prob=0.5)``).
+        selection: which candidates breed and how a parent is drawn
+            (default ``dict(type='UniformTopSelection')``: the ``top_k``
+            by score, uniformly; see :mod:`gml.engine.search.selection`).
         (other arguments: see :class:`BaseSearchLoop`)
     """
 
@@ -31,10 +35,13 @@ class EvolutionSearchLoop(BaseSearchLoop):
                  num_mutation: int = 25, num_crossover: int = 25,
                  mutate_prob: Optional[float] = None,
                  mutation: Optional[Mapping] = None,
-                 crossover: Optional[Mapping] = None, **kwargs):
+                 crossover: Optional[Mapping] = None,
+                 selection: Optional[Mapping] = None, **kwargs):
         super().__init__(runner, dataloader, evaluator, **kwargs)
         self.mutation, self.crossover = variation_operators(
             mutate_prob, mutation, crossover)
+        self.selection = build_selection(
+            selection, dict(type='UniformTopSelection'), {'score': 'max'})
         if num_mutation + num_crossover > self.num_candidates:
             raise ConfigError(
                 f'train_cfg.num_mutation + num_crossover ({num_mutation} + '
@@ -46,14 +53,16 @@ class EvolutionSearchLoop(BaseSearchLoop):
     def propose(self) -> List[Tuple[Dict, str]]:
         proposals: List[Tuple[Dict, str]] = []
         if self.records:
-            parents = [r['subnet'] for r in self.top]
-            space, rng = self.search_space, self.rng
+            parents = self.selection.parents(
+                self.records, {'score': 'max'}, self.top_k)
+            space, rng, pick = self.search_space, self.rng, \
+                self.selection.pick
             self._breed(proposals, self.num_mutation, 'mutation',
-                        lambda: self.mutation(rng.choice(parents), space,
+                        lambda: self.mutation(pick(parents, rng), space,
                                               rng))
             self._breed(proposals, self.num_crossover, 'crossover',
-                        lambda: self.crossover(rng.choice(parents),
-                                               rng.choice(parents), space,
+                        lambda: self.crossover(pick(parents, rng),
+                                               pick(parents, rng), space,
                                                rng))
         self.fill_random(proposals)
         return proposals

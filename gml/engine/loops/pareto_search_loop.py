@@ -18,6 +18,7 @@ from gml.engine.search.pareto_report import (write_front_plot,
 from gml.engine.search.search_report import (CSV_FIELDS,
                                              write_candidates_csv,
                                              write_subnets)
+from gml.engine.search.strategy import build_selection
 from gml.engine.search.variation import variation_operators
 from gml.registry import LOOPS
 from gml.utils.errors import ConfigError
@@ -78,6 +79,10 @@ class ParetoSearchLoop(BaseSearchLoop):
             :mod:`gml.engine.search.variation`); not with ``mutate_prob``.
         crossover: the crossover operator's config (default
             ``dict(type='UniformCrossover', swapping_prob=0.5)``).
+        selection: which candidates breed and how a parent is drawn
+            (default ``dict(type='NSGA2TournamentSelection')``: the
+            ``population_size`` first in NSGA-II order, binary tournament;
+            see :mod:`gml.engine.search.selection`).
         latency: settings of the latency table (``batch_size``, ``warmup``,
             ``repeats``, ``rounds``, ``calibrate_subnets``,
             ``check_subnets``, ``clock``, ``lut_file``,
@@ -114,6 +119,7 @@ class ParetoSearchLoop(BaseSearchLoop):
                  mutate_prob: Optional[float] = None,
                  mutation: Optional[Mapping] = None,
                  crossover: Optional[Mapping] = None,
+                 selection: Optional[Mapping] = None,
                  latency: Optional[Mapping] = None,
                  latency_range: Optional[Sequence[Optional[float]]] = None,
                  predictor: Optional[Mapping] = None,
@@ -131,6 +137,8 @@ class ParetoSearchLoop(BaseSearchLoop):
         self.crossover_prob = crossover_prob
         self.mutation, self.crossover = variation_operators(
             mutate_prob, mutation, crossover)
+        self.selection = build_selection(
+            selection, dict(type='NSGA2TournamentSelection'), self.objectives)
         self.latency_range = self._check_range('latency_range',
                                                latency_range)
         wants_latency = ('latency_ms' in self.objectives or latency
@@ -312,17 +320,12 @@ class ParetoSearchLoop(BaseSearchLoop):
         need = self.predictor_cfg['min_records'] or self.num_candidates
         return len(self.records) >= need
 
-    def _parents(self) -> List[Dict]:
-        order = nsga2_order(to_losses(self.records, self.objectives))
-        return [self.records[i]['subnet']
-                for i in order[:self.population_size]]
-
     def _breed(self, size: int) -> List[Tuple[Dict, str]]:
-        parents = self._parents()  # best first: a lower index wins
+        parents = self.selection.parents(self.records, self.objectives,
+                                         self.population_size)
 
-        def tournament() -> Dict:
-            a, b = (self.rng.randrange(len(parents)) for _ in range(2))
-            return parents[min(a, b)]
+        def pick() -> Dict:
+            return self.selection.pick(parents, self.rng)
 
         pool: List[Tuple[Dict, str]] = []
         keys = set()
@@ -330,11 +333,11 @@ class ParetoSearchLoop(BaseSearchLoop):
             if len(pool) == size:
                 break
             if self.rng.random() < self.crossover_prob:
-                child = self.crossover(tournament(), tournament(),
+                child = self.crossover(pick(), pick(),
                                        self.search_space, self.rng)
                 origin = 'crossover'
             else:
-                child, origin = dict(tournament()), 'mutation'
+                child, origin = dict(pick()), 'mutation'
             child = self.mutation(child, self.search_space, self.rng)
             if self.is_new_and_valid(child, keys):
                 pool.append((child, origin))

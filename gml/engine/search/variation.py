@@ -15,6 +15,8 @@ from typing import Dict, Mapping, Optional, Sequence
 from gml.registry import TASK_UTILS
 from gml.utils.errors import ConfigError
 
+from .strategy import build_strategy
+
 Subnet = Dict[str, object]
 SearchSpace = Mapping[str, Sequence]
 
@@ -66,26 +68,6 @@ class UniformCrossover:
                 for n in space}
 
 
-def build_variation(cfg: Optional[Mapping], default: Mapping, key: str):
-    """The operator ``cfg`` (``default`` when None) describes; a bad one
-    is a :class:`ConfigError` naming ``key`` (e.g. ``train_cfg.mutation``).
-    """
-    cfg = dict(default if cfg is None else cfg)
-    if 'type' not in cfg:
-        raise ConfigError(f'{key}: no type given; expected e.g. '
-                          f"dict(type={default['type']!r})")
-    try:
-        return TASK_UTILS.build(cfg)
-    except ConfigError as e:  # the registry's explanation: re-rooted
-        text, root = str(e), f'{TASK_UTILS.name}.'
-        raise ConfigError(f'{key}.{text[len(root):]}' if text.startswith(root)
-                          else f'{key}: {text}') from e
-    except (TypeError, ValueError, KeyError) as e:
-        # mmengine prefixes the class and its file: keep the reason only
-        reason = str(e).split('.py: ')[-1]
-        raise ConfigError(f'{key}: {reason}') from e
-
-
 def variation_operators(mutate_prob: Optional[float],
                         mutation: Optional[Mapping],
                         crossover: Optional[Mapping]):
@@ -103,7 +85,7 @@ def variation_operators(mutate_prob: Optional[float],
             raise ConfigError(f'train_cfg.mutate_prob must be in [0, 1], '
                               f'got {mutate_prob}')
     prob = 0.1 if mutate_prob is None else mutate_prob
-    return (build_variation(mutation, dict(type='UniformMutation', prob=prob),
+    return (build_strategy(mutation, dict(type='UniformMutation', prob=prob),
                             'train_cfg.mutation'),
-            build_variation(crossover, dict(type='UniformCrossover'),
+            build_strategy(crossover, dict(type='UniformCrossover'),
                             'train_cfg.crossover'))

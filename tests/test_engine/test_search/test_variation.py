@@ -5,8 +5,9 @@ import random
 
 import pytest
 
+from gml.engine.search.strategy import build_strategy
 from gml.engine.search.variation import (UniformCrossover, UniformMutation,
-                                         build_variation, variation_operators)
+                                         variation_operators)
 from gml.registry import TASK_UTILS
 from gml.utils.errors import ConfigError
 
@@ -59,7 +60,7 @@ def test_seeded_operators_repeat():
 ])
 def test_bad_operator_config_is_one_line_naming_the_key(cfg, message):
     with pytest.raises(ConfigError) as e:
-        build_variation(cfg, dict(type='UniformMutation'),
+        build_strategy(cfg, dict(type='UniformMutation'),
                         'train_cfg.mutation')
     assert str(e.value).startswith(message)
     assert '\n' not in str(e.value)
