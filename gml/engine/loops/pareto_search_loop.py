@@ -72,13 +72,9 @@ class ParetoSearchLoop(BaseSearchLoop):
             ``num_candidates``).
         crossover_prob: probability that an offspring is a crossover of
             two parents rather than a mutant of one.
-        mutate_prob: probability that an offspring re-draws each block (the
-            default mutation's ``prob``; 0.1 when unset).
-        mutation: the mutation operator's config (default
-            ``dict(type='UniformMutation', prob=mutate_prob)``, see
-            :mod:`gml.engine.search.variation`); not with ``mutate_prob``.
-        crossover: the crossover operator's config (default
-            ``dict(type='UniformCrossover', swapping_prob=0.5)``).
+        mutate_prob, mutation, crossover: every offspring is then mutated
+            (re-draws each block with probability ``mutate_prob``); the
+            operators as in :class:`EvolutionSearchLoop`.
         selection: which candidates breed and how a parent is drawn
             (default ``dict(type='NSGA2TournamentSelection')``: the
             ``population_size`` first in NSGA-II order, binary tournament;
