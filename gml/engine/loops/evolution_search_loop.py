@@ -31,6 +31,9 @@ class EvolutionSearchLoop(BaseSearchLoop):
         (other arguments: see :class:`BaseSearchLoop`)
     """
 
+    #: what the parents are ranked by: the supernet's score
+    objectives = {'score': 'max'}
+
     def __init__(self, runner, dataloader=None, evaluator=None,
                  num_mutation: int = 25, num_crossover: int = 25,
                  mutate_prob: Optional[float] = None,
@@ -41,7 +44,7 @@ class EvolutionSearchLoop(BaseSearchLoop):
         self.mutation, self.crossover = variation_operators(
             mutate_prob, mutation, crossover)
         self.selection = build_selection(
-            selection, dict(type='UniformTopSelection'), {'score': 'max'})
+            selection, dict(type='UniformTopSelection'), self.objectives)
         if num_mutation + num_crossover > self.num_candidates:
             raise ConfigError(
                 f'train_cfg.num_mutation + num_crossover ({num_mutation} + '
@@ -54,7 +57,7 @@ class EvolutionSearchLoop(BaseSearchLoop):
         proposals: List[Tuple[Dict, str]] = []
         if self.records:
             parents = self.selection.parents(
-                self.records, {'score': 'max'}, self.top_k)
+                self.records, self.objectives, self.top_k)
             space, rng, pick = self.search_space, self.rng, \
                 self.selection.pick
             self._breed(proposals, self.num_mutation, 'mutation',

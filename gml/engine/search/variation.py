@@ -80,10 +80,10 @@ def variation_operators(mutate_prob: Optional[float],
                 'train_cfg.mutate_prob and train_cfg.mutation are both set; '
                 'expected one (mutate_prob is the default UniformMutation\'s '
                 'prob: put prob in mutation, and mutate_prob=None)')
-        if not isinstance(mutate_prob, (int, float)) or \
-                not 0.0 <= mutate_prob <= 1.0:
-            raise ConfigError(f'train_cfg.mutate_prob must be in [0, 1], '
-                              f'got {mutate_prob}')
+        try:
+            _probability('train_cfg.mutate_prob', mutate_prob)
+        except ValueError as e:
+            raise ConfigError(str(e)) from e
     prob = 0.1 if mutate_prob is None else mutate_prob
     return (build_strategy(mutation, dict(type='UniformMutation', prob=prob),
                             'train_cfg.mutation'),
