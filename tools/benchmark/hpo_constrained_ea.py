@@ -104,11 +104,12 @@ def to_best(progress):
     return '-'
 
 
-def best_within(progress, epochs):
-    """The best feasible accuracy once at most ``epochs`` were spent."""
+def best_within(progress, limit, column='total_steps'):
+    """The best feasible accuracy while ``column`` (epochs spent, or
+    ``jobs_done``) was at most ``limit``."""
     best = None
     for row in progress:
-        if int(row['total_steps']) <= epochs and row['best_feasible']:
+        if int(row[column]) <= limit and row['best_feasible']:
             best = float(row['best_feasible'])
     return best
 
@@ -120,11 +121,8 @@ def args_of(dataset):
 
 
 def best_after(progress, jobs):
-    """The best feasible accuracy once ``jobs`` jobs had ended."""
-    best = None
-    for row in progress:
-        if int(row['jobs_done']) <= jobs and row['best_feasible']:
-            best = float(row['best_feasible'])
+    """The best feasible accuracy once ``jobs`` jobs had ended, printed."""
+    best = best_within(progress, jobs, 'jobs_done')
     return '-' if best is None else f'{best:.2f}'
 
 
