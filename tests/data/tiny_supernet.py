@@ -30,12 +30,20 @@ def train_tiny_supernet(path: str, epochs: int = 5) -> str:
     with DefaultScope.overwrite_default_scope(scope.scope_name):
         loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
     optim = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    for _ in range(epochs):
-        for batch in loader:
-            data = model.data_preprocessor(batch, True)
-            losses = model(data['inputs'], data['data_samples'], mode='loss')
-            optim.zero_grad()
-            sum(losses.values()).backward()
-            optim.step()
+    # one thread: the weights (and so how far apart candidates score) must
+    # not depend on OMP_NUM_THREADS or on what earlier tests set
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for _ in range(epochs):
+            for batch in loader:
+                data = model.data_preprocessor(batch, True)
+                losses = model(data['inputs'], data['data_samples'],
+                               mode='loss')
+                optim.zero_grad()
+                sum(losses.values()).backward()
+                optim.step()
+    finally:
+        torch.set_num_threads(threads)
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
     return path
