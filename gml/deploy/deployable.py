@@ -41,12 +41,15 @@ class DeployableClassifier(nn.Module):
         mean = getattr(pre, 'mean', None) if getattr(
             pre, '_enable_normalize', False) else None
         std = getattr(pre, 'std', None) if mean is not None else None
+        # mmpretrain's ClsDataPreprocessor says ``to_rgb``; mmengine's
+        # ImgDataPreprocessor ``_channel_conversion``
+        flip = getattr(pre, 'to_rgb',
+                       getattr(pre, '_channel_conversion', False))
         return cls(model, None if mean is None else mean.flatten(),
-                   None if std is None else std.flatten(),
-                   bool(getattr(pre, '_channel_conversion', False)))
+                   None if std is None else std.flatten(), bool(flip))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.to_rgb:
+        if self.to_rgb and x.size(1) == 3:  # as the preprocessors do
             x = x.flip(1)
         if self.normalize:
             x = (x - self.mean) / self.std
