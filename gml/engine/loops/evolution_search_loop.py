@@ -1,23 +1,27 @@
 """SPOS's evolutionary search: mutate and cross over the best subnets."""
 from typing import Dict, List, Mapping, Optional, Tuple
 
-from gml.engine.search.strategy import build_selection
+from gml.engine.search.strategy import build_breeding, build_selection
 from gml.engine.search.variation import variation_operators
 from gml.registry import LOOPS
-from gml.utils.errors import ConfigError
 
 from .base_search_loop import BaseSearchLoop
 
 
 @LOOPS.register_module()
 class EvolutionSearchLoop(BaseSearchLoop):
-    """Generation 0 is random; each later one is ``num_mutation`` mutants
-    and ``num_crossover`` crossovers of the current top-k, topped up with
-    random subnets to ``num_candidates``.
+    """Generation 0 is random; each later one is bred from the current
+    top-k (by default ``num_mutation`` mutants and ``num_crossover``
+    crossovers), topped up with random subnets to ``num_candidates``.
 
     Args:
-        num_mutation: mutants per generation.
-        num_crossover: crossovers per generation.
+        num_mutation: mutants per generation (the default breeding's; 25
+            when unset).
+        num_crossover: crossovers per generation (likewise; 25 when unset).
+        breeding: the breeding scheme's config (default
+            ``dict(type='QuotaBreeding', num_mutation=..., num_crossover=...)``,
+            see :mod:`gml.engine.search.breeding`); not with
+            ``num_mutation``/``num_crossover``.
         mutate_prob: probability that a mutant re-draws each block (the
             default mutation's ``prob``; 0.1 when unset).
         mutation: the mutation operator's config (default
@@ -35,7 +39,9 @@ class EvolutionSearchLoop(BaseSearchLoop):
     objectives = {'score': 'max'}
 
     def __init__(self, runner, dataloader=None, evaluator=None,
-                 num_mutation: int = 25, num_crossover: int = 25,
+                 num_mutation: Optional[int] = None,
+                 num_crossover: Optional[int] = None,
+                 breeding: Optional[Mapping] = None,
                  mutate_prob: Optional[float] = None,
                  mutation: Optional[Mapping] = None,
                  crossover: Optional[Mapping] = None,
@@ -45,45 +51,16 @@ class EvolutionSearchLoop(BaseSearchLoop):
             mutate_prob, mutation, crossover)
         self.selection = build_selection(
             selection, dict(type='UniformTopSelection'), self.objectives)
-        if num_mutation + num_crossover > self.num_candidates:
-            raise ConfigError(
-                f'train_cfg.num_mutation + num_crossover ({num_mutation} + '
-                f'{num_crossover}) exceeds num_candidates '
-                f'({self.num_candidates})')
-        self.num_mutation = num_mutation
-        self.num_crossover = num_crossover
+        self.breeding = build_breeding(
+            breeding, dict(num_mutation=num_mutation,
+                           num_crossover=num_crossover),
+            'QuotaBreeding', self.num_candidates)
 
     def propose(self) -> List[Tuple[Dict, str]]:
         proposals: List[Tuple[Dict, str]] = []
         if self.records:
             parents = self.selection.parents(
                 self.records, self.objectives, self.top_k)
-            space, rng, pick = self.search_space, self.rng, \
-                self.selection.pick
-            self._breed(proposals, self.num_mutation, 'mutation',
-                        lambda: self.mutation(pick(parents, rng), space,
-                                              rng))
-            self._breed(proposals, self.num_crossover, 'crossover',
-                        lambda: self.crossover(pick(parents, rng),
-                                               pick(parents, rng), space,
-                                               rng))
+            proposals = self.breeding(self, parents, self.num_candidates)
         self.fill_random(proposals)
         return proposals
-
-    def _breed(self, proposals, count, origin, make) -> None:
-        keys = {self.key(s) for s, _ in proposals}
-        made = 0
-        for _ in range(self.max_trials):
-            if made == count:
-                break
-            child = make()
-            if self.is_new_and_valid(child, keys):
-                proposals.append((child, origin))
-                keys.add(self.key(child))
-                made += 1
-        if made < count:
-            self.runner.logger.warning(
-                f'generation {self.generation}: only {made}/{count} new '
-                f'{origin} candidates in {self.max_trials} trials; random '
-                'ones fill the gap')
-

@@ -18,7 +18,7 @@ from gml.engine.search.pareto_report import (write_front_plot,
 from gml.engine.search.search_report import (CSV_FIELDS,
                                              write_candidates_csv,
                                              write_subnets)
-from gml.engine.search.strategy import build_selection
+from gml.engine.search.strategy import build_breeding, build_selection
 from gml.engine.search.variation import variation_operators
 from gml.registry import LOOPS
 from gml.utils.errors import ConfigError
@@ -71,7 +71,12 @@ class ParetoSearchLoop(BaseSearchLoop):
         population_size: parents kept each generation (default
             ``num_candidates``).
         crossover_prob: probability that an offspring is a crossover of
-            two parents rather than a mutant of one.
+            two parents rather than a mutant of one (the default
+            breeding's; 0.5 when unset).
+        breeding: the breeding scheme's config (default
+            ``dict(type='CrossoverMutationBreeding', crossover_prob=...)``,
+            see :mod:`gml.engine.search.breeding`); not with
+            ``crossover_prob``.
         mutate_prob, mutation, crossover: every offspring is then mutated
             (re-draws each block with probability ``mutate_prob``); the
             operators as in :class:`EvolutionSearchLoop`.
@@ -111,7 +116,8 @@ class ParetoSearchLoop(BaseSearchLoop):
                  objectives: Mapping[str, str] = dict(score='max',
                                                       latency_ms='min'),
                  population_size: Optional[int] = None,
-                 crossover_prob: float = 0.5,
+                 crossover_prob: Optional[float] = None,
+                 breeding: Optional[Mapping] = None,
                  mutate_prob: Optional[float] = None,
                  mutation: Optional[Mapping] = None,
                  crossover: Optional[Mapping] = None,
@@ -127,14 +133,13 @@ class ParetoSearchLoop(BaseSearchLoop):
             raise ConfigError('train_cfg.population_size must be >= 1 (or '
                               f'None), got {population_size!r}')
         self.population_size = population_size or self.num_candidates
-        if not 0.0 <= crossover_prob <= 1.0:
-            raise ConfigError('train_cfg.crossover_prob must be in [0, 1], '
-                              f'got {crossover_prob!r}')
-        self.crossover_prob = crossover_prob
         self.mutation, self.crossover = variation_operators(
             mutate_prob, mutation, crossover)
         self.selection = build_selection(
             selection, dict(type='NSGA2TournamentSelection'), self.objectives)
+        self.breeding = build_breeding(
+            breeding, dict(crossover_prob=crossover_prob),
+            'CrossoverMutationBreeding', self.num_candidates)
         self.latency_range = self._check_range('latency_range',
                                                latency_range)
         wants_latency = ('latency_ms' in self.objectives or latency
@@ -319,25 +324,7 @@ class ParetoSearchLoop(BaseSearchLoop):
     def _breed(self, size: int) -> List[Tuple[Dict, str]]:
         parents = self.selection.parents(self.records, self.objectives,
                                          self.population_size)
-
-        def pick() -> Dict:
-            return self.selection.pick(parents, self.rng)
-
-        pool: List[Tuple[Dict, str]] = []
-        keys = set()
-        for _ in range(self.max_trials):
-            if len(pool) == size:
-                break
-            if self.rng.random() < self.crossover_prob:
-                child = self.crossover(pick(), pick(),
-                                       self.search_space, self.rng)
-                origin = 'crossover'
-            else:
-                child, origin = dict(pick()), 'mutation'
-            child = self.mutation(child, self.search_space, self.rng)
-            if self.is_new_and_valid(child, keys):
-                pool.append((child, origin))
-                keys.add(self.key(child))
+        pool = self.breeding(self, parents, size)
         self.fill_random(pool, size)
         return pool
 

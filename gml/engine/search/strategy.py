@@ -1,5 +1,6 @@
 """Building the search loops' strategy objects (variation operators,
-parent selection) from ``train_cfg``, with errors that name the key."""
+parent selection, breeding) from ``train_cfg``, with errors that name the
+key."""
 from typing import Mapping, Optional
 
 from gml.registry import TASK_UTILS
@@ -35,3 +36,25 @@ def build_selection(cfg: Optional[Mapping], default: Mapping,
     except ValueError as e:
         raise ConfigError(f'train_cfg.selection: {e}') from e
     return selection
+
+
+def build_breeding(cfg: Optional[Mapping], shorthand: Mapping[str, object],
+                   default_type: str, num_candidates: int):
+    """``train_cfg.breeding``, or the loop's default scheme built from its
+    own top-level keys (``shorthand``: e.g. ``num_mutation``, None when
+    unset); giving both is refused. Checked against the generation size."""
+    given = {k: v for k, v in shorthand.items() if v is not None}
+    if cfg is not None and given:
+        name = next(iter(given))
+        raise ConfigError(f'train_cfg.breeding and train_cfg.{name} are both '
+                          f'given; set {name} inside train_cfg.breeding')
+    own = cfg is None
+    breeding = build_strategy(dict(type=default_type, **given) if own
+                              else cfg, dict(type=default_type),
+                              'train_cfg' if own else 'train_cfg.breeding')
+    try:
+        breeding.check(num_candidates)
+    except ValueError as e:
+        raise ConfigError(f'train_cfg.{e}' if own
+                          else f'train_cfg.breeding: {e}') from e
+    return breeding
