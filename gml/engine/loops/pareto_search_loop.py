@@ -6,18 +6,17 @@ import json
 import os.path as osp
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-import numpy as np
 from mmengine.dist import broadcast_object_list, is_main_process
 
 from gml.engine.search.latency import RUNTIMES, LatencyTable
-from gml.engine.search.pareto import (DIRECTIONS, front_records, nsga2_order,
-                                      to_losses)
+from gml.engine.search.pareto import DIRECTIONS, front_records
 from gml.engine.search.pareto_report import (write_front_plot,
                                              write_front_subnets,
                                              write_predictor_log)
 from gml.engine.search.search_report import (CSV_FIELDS,
                                              write_candidates_csv,
                                              write_subnets)
+from gml.engine.search.screening import build_screening
 from gml.engine.search.strategy import build_breeding, build_selection
 from gml.engine.search.variation import variation_operators
 from gml.registry import LOOPS
@@ -37,9 +36,6 @@ LATENCY_DEFAULTS = dict(batch_size=1, warmup=5, repeats=10, rounds=5,
 TRAIN_TIME_DEFAULTS = dict(batch_size=32, warmup=3, repeats=5, rounds=5,
                            calibrate_subnets=3, check_subnets=5, clock='auto',
                            lut_file=None, max_check_error=0.25)
-PREDICTOR_DEFAULTS = dict(
-    models=dict(score=dict(type='RandomForestRegressor', n_estimators=100)),
-    pool_factor=4, min_records=None)
 
 
 @LOOPS.register_module()
@@ -103,8 +99,11 @@ class ParetoSearchLoop(BaseSearchLoop):
             per op and checked against whole subnets like the latency
             table; needed (defaults apply) when ``train_ms`` is an
             objective, and gives every record a ``train_ms`` when set.
-        predictor: ``None``, or ``dict(models={objective: regressor
-            config}, pool_factor=4, min_records=num_candidates)``.
+        predictor: ``None``, or the screening's config: ``dict(models=
+            {objective: regressor config}, pool_factor=4,
+            min_records=num_candidates)`` (``type`` defaults to
+            ``'PredictorScreening'``, see
+            :mod:`gml.engine.search.screening`).
         (other arguments: see :class:`BaseSearchLoop`)
     """
     # another latency table or other objectives: the saved candidates'
@@ -155,17 +154,10 @@ class ParetoSearchLoop(BaseSearchLoop):
         self.train_time_cfg = self._merge(
             'train_time', TRAIN_TIME_DEFAULTS,
             train_time) if wants_train else None
-        self.predictor_cfg = (None if predictor is None else self._merge(
-            'predictor', PREDICTOR_DEFAULTS, predictor))
-        if self.predictor_cfg is not None:
-            self._check_predictor(self.predictor_cfg)
+        self.screening = build_screening(predictor, self.objectives,
+                                         self.seed)
         # objective -> the per-op table that predicts it exactly
         self.tables: Dict[str, LatencyTable] = {}
-        self.predictors: Optional[SubnetPredictors] = None
-        self.predictor_log: List[Dict] = []
-        # what the predictors said about the candidates being scored
-        self._pending: Dict[str, Dict[str, float]] = {}
-        self._screened: Dict[str, int] = {}  # pool size, training records
 
     # -- configuration --
     @staticmethod
@@ -190,24 +182,6 @@ class ParetoSearchLoop(BaseSearchLoop):
                               f'known: {sorted(defaults)}')
         return {**defaults, **given}
 
-    def _check_predictor(self, cfg: Dict) -> None:
-        models = dict(cfg['models'] or {})
-        unknown = [k for k in models if k not in self.objectives]
-        if unknown or 'score' in self.objectives and 'score' not in models:
-            raise ConfigError(
-                f'train_cfg.predictor.models: has {sorted(models)}; it must '
-                'predict the score (the expensive objective) and only '
-                f'objectives of this search ({list(self.objectives)})')
-        if not cfg['pool_factor'] or cfg['pool_factor'] < 1:
-            raise ConfigError('train_cfg.predictor.pool_factor must be >= 1, '
-                              f'got {cfg["pool_factor"]!r}')
-        cfg['models'] = models
-        # scikit-learn is imported only by searches that use it
-        from gml.engine.search.predictors import build_regressor
-        for name, model in models.items():
-            build_regressor(model, self.seed,
-                            f'train_cfg.predictor.models.{name}')
-
     # -- set-up (every rank) --
     @property
     def latency_table(self) -> Optional[LatencyTable]:
@@ -222,10 +196,8 @@ class ParetoSearchLoop(BaseSearchLoop):
             self.tables['train_ms'] = self._load_table(
                 'train_time', self.train_time_cfg, 'train_time_lut.json',
                 'pytorch', 'train')
-        if self.predictor_cfg is not None:
-            from gml.engine.search.predictors import SubnetPredictors
-            self.predictors = SubnetPredictors(
-                self.search_space, self.predictor_cfg['models'], self.seed)
+        if self.screening is not None:
+            self.screening.prepare(self.search_space, self.seed)
 
     def _load_table(self, key: str, cfg: Dict, default_file: str,
                     runtime: str, mode: str) -> LatencyTable:
@@ -282,15 +254,12 @@ class ParetoSearchLoop(BaseSearchLoop):
             for name, table in self.tables.items():
                 if name not in r:
                     r[name] = round(table.predict(r['subnet']), 6)
-            pending = self._pending.get(self._key_str(r['subnet']))
-            if pending is not None and r['generation'] == self.generation - 1:
-                for name, value in pending.items():
-                    r.setdefault(f'predicted_{name}', value)
+            if self.screening is not None:
+                self.screening.complete(self, r)
 
-    def _key_str(self, subnet: Dict) -> str:
-        return json.dumps(list(self.key(subnet)))
-
-    def _exact_objectives(self, subnet: Dict) -> Dict[str, float]:
+    def exact_objectives(self, subnet: Dict) -> Dict[str, float]:
+        """FLOPs, params and the tables' times of ``subnet``, known
+        before it is scored."""
         # rounded as the records are, so both sides compare alike
         flops, params = self.estimator.estimate(subnet)
         values = dict(flops_M=round(flops / 1e6, 6),
@@ -302,24 +271,20 @@ class ParetoSearchLoop(BaseSearchLoop):
     # -- proposing --
     def propose(self) -> List[Tuple[Dict, str]]:
         self._complete_records()
-        self._pending = {}
+        if self.screening is not None:
+            self.screening.pending = {}
         if not self.records:
             proposals: List[Tuple[Dict, str]] = []
             self.fill_random(proposals)
             return proposals
-        screening = self._screening()
-        size = self.num_candidates * (self.predictor_cfg['pool_factor']
-                                      if screening else 1)
+        screening = self.screening is not None and self.screening.active(
+            len(self.records), self.num_candidates)
+        size = (self.screening.pool_size(self.num_candidates) if screening
+                else self.num_candidates)
         pool = self._breed(size)
         if screening and len(pool) > self.num_candidates:
-            pool = self._screen(pool)
+            pool = self.screening.screen(self, pool)
         return pool
-
-    def _screening(self) -> bool:
-        if self.predictors is None:
-            return False
-        need = self.predictor_cfg['min_records'] or self.num_candidates
-        return len(self.records) >= need
 
     def _breed(self, size: int) -> List[Tuple[Dict, str]]:
         parents = self.selection.parents(self.records, self.objectives,
@@ -328,57 +293,13 @@ class ParetoSearchLoop(BaseSearchLoop):
         self.fill_random(pool, size)
         return pool
 
-    def _screen(self, pool: List[Tuple[Dict, str]]
-                ) -> List[Tuple[Dict, str]]:
-        """The ``num_candidates`` offspring predicted nearest the front."""
-        self.predictors.fit(self.records, self.generation)
-        if is_main_process():  # POPNAS keeps its predictors; so do we
-            self.predictors.save(
-                osp.join(self.runner.work_dir, 'predictors',
-                         f'generation_{self.generation}.joblib'),
-                self.generation)
-        subnets = [s for s, _ in pool]
-        predicted = self.predictors.predict(subnets)
-        rows = []
-        for i, s in enumerate(subnets):
-            row = self._exact_objectives(s)
-            row.update({n: float(v[i]) for n, v in predicted.items()})
-            rows.append(row)
-        losses = np.concatenate([to_losses(self.records, self.objectives),
-                                 to_losses(rows, self.objectives)])
-        n = len(self.records)
-        chosen = [i - n for i in nsga2_order(losses) if i >= n]
-        chosen = chosen[:self.num_candidates]
-        self._pending = {
-            self._key_str(subnets[i]): {
-                name: round(float(v[i]), 6) for name, v in predicted.items()}
-            for i in chosen}
-        self._screened = dict(pool=len(pool), fitted_on=n)
-        return [pool[i] for i in chosen]
-
     # -- after each generation --
     def log_generation(self) -> None:
         self._complete_records()
         super().log_generation()
-        done = self.generation - 1
-        new = [r for r in self.records if r['generation'] == done]
-        if self.predictors is not None:
-            from gml.engine.search.predictors import prediction_errors
-        for name in (self.predictors.objectives if self.predictors else []):
-            scored = [r for r in new if f'predicted_{name}' in r]
-            if not scored:
-                continue
-            err = prediction_errors([r[f'predicted_{name}'] for r in scored],
-                                    [r[name] for r in scored])
-            row = dict(generation=done, objective=name, **err,
-                       **self._screened)
-            self.predictor_log.append(row)
-            self.runner.logger.info(
-                f'Predictor {name!r} on generation {done}\'s '
-                f'{err["n"]} scored candidates (chosen from '
-                f'{row.get("pool")} offspring, fitted on '
-                f'{row.get("fitted_on")}): MAE {err["mae"]:.3f}, Spearman '
-                f'{err["spearman"]:.3f}')
+        if self.screening is not None:
+            self.screening.log_generation(self.records, self.generation - 1,
+                                          self.runner.logger)
         front = self.front
         self.runner.logger.info(
             f'Pareto front ({", ".join(self.objectives)}): {len(front)} of '
@@ -394,11 +315,11 @@ class ParetoSearchLoop(BaseSearchLoop):
         state = super().state_dict()
         table = self.latency_table
         train = self.tables.get('train_ms')
-        state.update(
-            objectives=self.objectives, predictor_log=self.predictor_log,
-            pending_predictions=self._pending,
-            screened=self._screened,
-            latency_table=_digest(table))
+        screening = (self.screening.state_dict() if self.screening
+                     else dict(predictor_log=[], pending_predictions={},
+                               screened={}))
+        state.update(objectives=self.objectives, **screening,
+                     latency_table=_digest(table))
         if train is not None:  # absent otherwise: older states resume
             state['train_time_table'] = _digest(train)
         return state
@@ -407,9 +328,8 @@ class ParetoSearchLoop(BaseSearchLoop):
         state = super().load_state()  # checks resume_keys too
         if state is None:
             return None
-        self.predictor_log = state['predictor_log']
-        self._pending = state['pending_predictions']
-        self._screened = state['screened']
+        if self.screening is not None:
+            self.screening.load_state_dict(state)
         return state
 
     # -- results --
@@ -417,8 +337,8 @@ class ParetoSearchLoop(BaseSearchLoop):
     def csv_fields(self) -> List[str]:
         fields = list(CSV_FIELDS)
         fields += [n for n in ('latency_ms', 'train_ms') if n in self.tables]
-        if self.predictors is not None:
-            fields += [f'predicted_{n}' for n in self.predictors.objectives]
+        if self.screening is not None:
+            fields += [f'predicted_{n}' for n in self.screening.objectives]
         return fields
 
     def weight_files(self) -> List[Tuple[Dict, str]]:
@@ -437,8 +357,8 @@ class ParetoSearchLoop(BaseSearchLoop):
                              fields)
         write_front_subnets(front, work_dir, fields, self.score_key)
         write_subnets(self.top, work_dir, self.score_key)
-        if self.predictors is not None:
-            write_predictor_log(self.predictor_log,
+        if self.screening is not None:
+            write_predictor_log(self.screening.log,
                                 osp.join(work_dir, 'predictors.csv'))
         write_front_plot(self.records, front, self.generation, work_dir,
                          self.score_key, self.objectives)
