@@ -77,7 +77,7 @@ def run_pipeline(path: str, work_dir: str, options: Optional[Dict] = None,
                  partition: Optional[str] = None, job: str = 'compress',
                  log=print) -> dict:
     """Everything ``tools/compress.py`` does; returns the summary."""
-    from gml.utils.cli import check_work_dir
+    from gml.apis.cli import check_work_dir
     from .runner import PipelineRunner
     cfg, stages, settings = load_pipeline(path, options)
     check_work_dir(work_dir)
@@ -130,15 +130,18 @@ def _measure_and_report(stages: List, state, work_dir: str, settings: dict,
         batches=list(m['batches']), device=device_name(torch.device('cpu')),
         python=platform.python_version(), fingerprints=prints,
         latency={r['name']: r['latency'] for r in rows})
-    summary = write_reports(work_dir, rows, deploy, measurement)
+    summary = write_reports(work_dir, rows, deploy, measurement,
+                            settings['deploy'])
+    for advice in summary['advice']:
+        log(f'[note] {advice}')
     log(f'[done] {osp.join(work_dir, "report.html")}; deployed: '
         f'{deploy.get("onnx")}')
     return summary
 
 
 def main(argv=None) -> None:
-    from gml.utils.cli import OneLineErrorParser, fail
-    from gml.utils.cfg_options import parse_cfg_options
+    from gml.apis.cli import OneLineErrorParser, fail
+    from gml.config.overrides import parse_cfg_options
     parser = OneLineErrorParser(description=__doc__.splitlines()[0])
     parser.add_argument('pipeline', help='a pipeline config '
                         '(configs/compress/*.py)')

@@ -59,8 +59,33 @@ HEADER = ['stage', 'type', 'status', 'top-1', 'params (M)', 'MFLOPs',
           'size (kB)', 'ms @1 (rounds)', 'ms @64 (rounds)']
 
 
+def deployment_advice(stages: List[dict], deployed: Optional[str]
+                      ) -> List[str]:
+    """What the measurements say against deploying ``deployed``: a float
+    stage at least as accurate that runs faster at batch 1 (int8 kernels
+    lose to fp32 on small models on some CPUs). Empty when none."""
+    by_name = {s['name']: s for s in stages}
+    dep = by_name.get(deployed or '')
+    dep_ms = (dep or {}).get('latency_ms', {}).get('b1')
+    if not dep or dep_ms is None or dep.get('top1') is None:
+        return []
+    better = [s for s in stages
+              if s['name'] != deployed and s.get('top1') is not None
+              and (s.get('latency_ms') or {}).get('b1') is not None
+              and s['latency_ms']['b1'] < dep_ms
+              and s['top1'] >= dep['top1']]
+    if not better:
+        return []
+    best = min(better, key=lambda s: s['latency_ms']['b1'])
+    return [f'`{deployed}` is slower at batch 1 than `{best["name"]}` '
+            f'({dep_ms:.3f} vs {best["latency_ms"]["b1"]:.3f} ms) and no '
+            f'more accurate ({dep["top1"]:.2f} vs {best["top1"]:.2f} % '
+            f'top-1): on this CPU, `{best["name"]}`\'s model is the faster '
+            'deployable.']
+
+
 def write_markdown(work_dir: str, stages: List[dict], deploy: dict,
-                   note: str) -> str:
+                   note: str, advice: List[str] = ()) -> str:
     lines = ['| ' + ' | '.join(HEADER) + ' |',
              '|' + '---|' * len(HEADER)]
     lines += ['| ' + ' | '.join(r) + ' |' for r in table_rows(stages)]
@@ -70,7 +95,8 @@ def write_markdown(work_dir: str, stages: List[dict], deploy: dict,
         f'{_fmt(deploy.get("top1"))}); test it with',
         '', '```',
         f'python tools/test.py {deploy.get("config")} {deploy.get("onnx")} '
-        '--backend onnxruntime', '```', ''])
+        '--backend onnxruntime', '```', '',
+        *(f'**Note:** {a}\n' for a in advice)])
     path = osp.join(work_dir, 'report.md')
     atomic_write_text(path, text)
     return path
@@ -124,7 +150,7 @@ def svg_scatter(points: List[tuple], xlabel: str, title: str,
 
 
 def write_html(work_dir: str, stages: List[dict], deploy: dict,
-               note: str) -> str:
+               note: str, advice: List[str] = ()) -> str:
     rows = []
     for s, row in zip(stages, table_rows(stages)):
         cells = ''.join(f'<td>{html.escape(c)}</td>' for c in row)
@@ -154,6 +180,8 @@ padding:4px 8px;text-align:right}}td:first-child{{text-align:left}}
 </table>
 <p id="deploy">Deployed: <code>{html.escape(str(deploy.get('onnx')))}</code>,
 top-1 on onnxruntime {_fmt(deploy.get('top1'))}</p>
+{''.join(f'<p class="advice"><b>Note:</b> {html.escape(a)}</p>'
+         for a in advice)}
 <div class="plots">
 {svg_scatter(size_pts, 'ONNX size (kB, log)', 'top-1 vs size')}
 {svg_scatter(lat_pts, 'latency, batch 1 (ms, log)', 'top-1 vs latency')}
@@ -165,17 +193,19 @@ top-1 on onnxruntime {_fmt(deploy.get('top1'))}</p>
 
 
 def write_reports(work_dir: str, stages: List[dict], deploy: dict,
-                  measurement: Dict) -> dict:
-    """summary.json, report.md and report.html of one pipeline run."""
+                  measurement: Dict, deployed: Optional[str] = None) -> dict:
+    """summary.json, report.md and report.html of one pipeline run;
+    ``deployed``: the stage whose model is ``deploy``'s."""
     note = (f'Latency: onnxruntime CPU, {measurement["threads"]} thread, '
             f'median of {measurement["rounds"]} interleaved rounds x '
             f'{measurement["repeats"]} calls (fastest-slowest round '
             f'median); {measurement["device"]}. Size: the ONNX file. '
             'FLOPs: multiply-accumulates at batch 1.')
+    advice = deployment_advice(stages, deployed)
     summary = write_summary(work_dir, stages, deploy,
-                            dict(measurement=measurement))
-    write_markdown(work_dir, stages, deploy, note)
-    write_html(work_dir, stages, deploy, note)
+                            dict(measurement=measurement, advice=advice))
+    write_markdown(work_dir, stages, deploy, note, advice)
+    write_html(work_dir, stages, deploy, note, advice)
     return summary
 
 
