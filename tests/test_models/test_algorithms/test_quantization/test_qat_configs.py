@@ -7,7 +7,7 @@ import pytest
 
 from gml.deploy import float_model_cfg
 from gml.registry import MODELS
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 from tests.test_tools.helpers import ROOT
 
 QAT_DIR = os.path.join(ROOT, 'configs', 'quantization', 'qat')
@@ -23,7 +23,13 @@ FLOAT_OF = {
     'qat_dmcp_mobilenetv2_8xb32_10e_in1k.py':
     'pruning/dmcp/dmcp_mobilenetv2_imagenet_8xb256_retrain.py',
     'qat_mobilenetv2_8xb32_10e_in1k.py': None,  # mmpretrain's model
+    'qat_dmcp_mobilenetv2_fashion_mnist.py':
+    'pruning/dmcp/dmcp_mobilenetv2_fashion_mnist_retrain.py',
 }
+#: (epochs, validation interval, freeze observers / BN at epoch) by data:
+#: Fashion-MNIST's epochs are 430 steps, so 3 epochs, validated at the end
+RECIPE = dict(in1k=(10, 1, (4, 3)), digits=(4, 1, (3, 2)),
+              fashion_mnist=(3, 3, (2, 1)))
 
 
 def test_every_qat_config_is_listed():
@@ -48,12 +54,16 @@ def test_wraps_the_float_model_with_the_recipe(name):
         sample = DATASETS.build(cfg.test_dataloader.dataset)[0]
         assert cfg.model.input_shape == tuple(sample['inputs'].shape)
     # a short fine-tune, epoch-based (the freeze schedule counts epochs),
-    # checkpointed and validated every epoch
-    assert cfg.train_cfg.by_epoch and cfg.train_cfg.val_interval == 1
+    # checkpointed every epoch (a killed QAT resumes from the last one)
+    data = 'fashion_mnist' if 'fashion_mnist' in name else (
+        'in1k' if imagenet else 'digits')
+    epochs, val_interval, freeze = RECIPE[data]
+    assert cfg.train_cfg.by_epoch
+    assert cfg.train_cfg.val_interval == val_interval
     assert cfg.default_hooks.checkpoint.interval == 1
-    assert cfg.train_cfg.max_epochs == (10 if imagenet else 4)
-    assert (cfg.model.freeze_observer_epoch, cfg.model.freeze_bn_epoch) == \
-        ((4, 3) if imagenet else (3, 2))
+    assert cfg.train_cfg.max_epochs == epochs
+    assert (cfg.model.freeze_observer_epoch,
+            cfg.model.freeze_bn_epoch) == freeze
     if imagenet:  # torchvision's QAT MobileNetV2 recipe
         opt = cfg.optim_wrapper.optimizer
         assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == \
