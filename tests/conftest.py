@@ -37,7 +37,7 @@ def detection_unavailable():
     where the detection stamp exists, a missing mmdet/mmcv._ext is a broken
     install and the tests must fail, not skip.
     """
-    from gml.utils.scopes import missing_detection_stack
+    from gml.registry.scopes import missing_detection_stack
     missing = missing_detection_stack()
     if missing is None or os.path.exists(
             os.path.join(sys.prefix, '.gml-stamp-detection')):

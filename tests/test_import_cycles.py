@@ -115,3 +115,31 @@ def test_a_circle_through_a_function_level_import_is_found(tmp_path):
     assert graph['pkg.sub.plain'] == {'pkg.sub.config'}
     assert cycles(graph) == [
         ['pkg.registry', 'pkg.sub.config', 'pkg.sub.errors']]
+
+
+def package_graph(graph: Dict[str, Set[str]]) -> Dict[str, Set[str]]:
+    """Edges between gml's top-level packages (``gml.config`` ->
+    ``gml.registry``...), from the module graph."""
+    def package(module: str) -> str:
+        return '.'.join(module.split('.')[:2])
+
+    edges = defaultdict(set)
+    for source, targets in graph.items():
+        for target in targets:
+            if package(source) != package(target):
+                edges[package(source)].add(package(target))
+    return edges
+
+
+def test_gml_packages_form_layers():
+    """No circle between packages either: utils at the bottom, registry
+    above it, config above the registry, the engine, and the tools'
+    session (apis) above the engine."""
+    edges = package_graph(import_graph(modules_of(osp.join(ROOT, 'gml'))))
+    assert cycles(edges) == []
+    assert edges['gml.utils'] <= {'gml.version'}  # utils imports no layer
+    assert edges['gml.registry'] == {'gml.utils'}
+    assert 'gml.registry' in edges['gml.config']
+    assert 'gml.config' not in edges['gml.registry']
+    assert 'gml.apis' not in edges['gml.engine']
+    assert 'gml.engine' in edges['gml.apis']

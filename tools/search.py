@@ -16,7 +16,7 @@ need no CHECKPOINT; one given is their seed model's weights.
 import argparse
 
 from gml.utils.checkpoint import check_checkpoint_file
-from gml.utils.cli import (OneLineErrorParser, ToolSession, add_common_args,
+from gml.apis.cli import (OneLineErrorParser, ToolSession, add_common_args,
                            parse_args, setup_launcher)
 from gml.utils.errors import ConfigError
 

@@ -16,10 +16,10 @@ import json
 import os.path as osp
 
 from gml.utils.checkpoint import check_checkpoint_file
-from gml.utils.cli import (OneLineErrorParser, ToolSession, add_common_args,
+from gml.apis.cli import (OneLineErrorParser, ToolSession, add_common_args,
                            parse_args, setup_launcher)
 from gml.utils.errors import UserError
-from gml.utils.eval_metrics import METRICS, metric_names
+from gml.config.legacy_metrics import METRICS, metric_names
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ mmengine's ``last_checkpoint``.
 import argparse
 
 from gml.utils.checkpoint import check_checkpoint_file
-from gml.utils.cli import (OneLineErrorParser, ToolSession, add_common_args,
+from gml.apis.cli import (OneLineErrorParser, ToolSession, add_common_args,
                            parse_args, setup_launcher)
 from gml.utils.errors import UserError
 

@@ -19,8 +19,8 @@ import sys
 import warnings
 from typing import List, Optional
 
-from .cfg_options import parse_cfg_options
-from .errors import UserError, one_line
+from gml.config.overrides import parse_cfg_options
+from gml.utils.errors import UserError, one_line
 
 
 def fail(message: str, prog: Optional[str] = None) -> None:
@@ -127,7 +127,7 @@ def _leave_process_group(barrier: bool) -> None:
     """A distributed run leaves its process group before exiting (see
     ``gml.utils.dist.destroy_dist``: otherwise a rank can abort at exit)."""
     if 'torch.distributed' in sys.modules:
-        from .dist import destroy_dist
+        from gml.utils.dist import destroy_dist
         destroy_dist(barrier)
 
 
@@ -171,8 +171,8 @@ class ToolSession:
         _leave_process_group(barrier=exc is None)
         if exc is None or not isinstance(exc, Exception):
             return False
-        from .build_errors import explain_build_error
-        from .config import user_key
+        from gml.registry.build_errors import explain_build_error
+        from gml.config.loading import user_key
         error = explain_build_error(
             exc, self.cfg, name_key=lambda path: user_key(path, self.cfg))
         if error is None:
@@ -197,8 +197,8 @@ class ToolSession:
 
     def load_config(self):
         """The config with ``--cfg-options`` and ``--work-dir`` applied."""
-        from .checkpoint import check_checkpoint_file
-        from .config import load_config
+        from gml.utils.checkpoint import check_checkpoint_file
+        from gml.config.loading import load_config
         args = self.args
         cfg = load_config(args.config, args.cfg_options)
         if args.work_dir is not None:
@@ -215,8 +215,8 @@ class ToolSession:
 
     def set_evaluator(self, key: str, metrics: List[str]) -> None:
         """``--eval METRIC...``: ``cfg[key]`` computes these metrics."""
-        from .eval_metrics import evaluators_for
-        from .scopes import normalize_scopes
+        from gml.config.legacy_metrics import evaluators_for
+        from gml.registry.scopes import normalize_scopes
         evaluators = evaluators_for(metrics, self.cfg.get(key), '--eval')
         self.cfg[key] = normalize_scopes(
             evaluators[0] if len(evaluators) == 1 else evaluators)
@@ -232,7 +232,7 @@ def setup_launcher(cfg, launcher: str, local_rank: int = 0) -> None:
     """Prepare ``cfg`` for ``launcher`` on CUDA or CPU-only machines."""
     import torch
 
-    from .dist import init_dist
+    from gml.utils.dist import init_dist
     os.environ.setdefault('LOCAL_RANK', str(local_rank))
     cfg.launcher = launcher
     if launcher == 'none':

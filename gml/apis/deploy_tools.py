@@ -6,12 +6,12 @@ import json
 import os.path as osp
 from typing import Callable, Dict
 
-from gml.utils.cli import OneLineErrorParser, ToolSession
+from gml.apis.cli import OneLineErrorParser, ToolSession
 
 
 def build_parser(doc: str, checkpoint_help: str) -> argparse.ArgumentParser:
     """CONFIG CHECKPOINT [--input-shape C H W] [--cfg-options ...]; parse
-    with ``gml.utils.cli.parse_args``."""
+    with ``gml.apis.cli.parse_args``."""
     parser = OneLineErrorParser(description=doc.splitlines()[0])
     parser.add_argument('config', help='QAT config, or a classifier config')
     parser.add_argument('checkpoint', help=checkpoint_help)

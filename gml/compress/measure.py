@@ -62,7 +62,7 @@ def export_fp32(stage, checkpoint: str, out: str,
                 shape: Sequence[int], options: Dict[str, object]) -> str:
     """Write ``stage``'s float model with ``checkpoint`` as fp32 ONNX."""
     from gml.deploy import export_float
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(stage.test_config, options)
     export_float(cfg, checkpoint, out, tuple(shape))
     return out

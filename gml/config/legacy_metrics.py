@@ -7,7 +7,7 @@ only its metric changes. No torch needed: the tools check names first.
 """
 from typing import Any, Dict, List, Sequence, Union
 
-from .errors import ConfigError
+from gml.utils.errors import ConfigError
 
 #: metric name -> (evaluator type, argument that lists the metric or None)
 METRICS: Dict[str, tuple] = {

@@ -2,7 +2,7 @@
 import ast
 from typing import Any, Dict, List
 
-from .errors import ConfigError
+from gml.utils.errors import ConfigError
 
 __all__ = ['ConfigError', 'parse_cfg_options', 'parse_value']
 

@@ -70,7 +70,7 @@ def build_runner(cfg: Config, checkpoint_fit: str = 'most') -> MMEngineRunner:
     """The Runner ``cfg`` asks for (``runner_type``), gml's by default.
 
     Args:
-        cfg: a loaded config (``gml.utils.config.load_config``).
+        cfg: a loaded config (``gml.config.loading.load_config``).
         checkpoint_fit: see :class:`Runner`; applies to gml's Runner.
     """
     if 'runner_type' in cfg:

@@ -32,7 +32,7 @@ from mmengine.registry import \
 from mmengine.registry import DefaultScope, Registry
 
 from gml.utils.checkpoint import allow_mmengine_checkpoint_globals
-from gml.utils.scopes import (LEGACY_SCOPES, ZOO_SCOPES, normalize_scopes,
+from .scopes import (LEGACY_SCOPES, ZOO_SCOPES, normalize_scopes,
                               resolve_scope)
 
 # torch >= 2.6 loads checkpoints with weights_only=True, which rejects the
@@ -77,7 +77,7 @@ class GMLRegistry(Registry):
         except Exception as error:
             if _inside_another_build():
                 raise  # the outermost build names the full key path
-            from gml.utils.build_errors import explain_build_error
+            from .build_errors import explain_build_error
             explained = explain_build_error(error, cfg, root=self.name)
             if explained is None or explained is error:
                 raise

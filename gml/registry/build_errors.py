@@ -18,7 +18,7 @@ import re
 from typing import (Any, Callable, Iterator, List, Optional, Sequence,
                     Tuple)
 
-from .errors import ConfigError, UserError
+from gml.utils.errors import ConfigError, UserError
 
 #: mmengine's registry build functions (``Registry.build`` calls them).
 _BUILDERS = {'build_from_cfg', 'build_model_from_cfg',
@@ -47,7 +47,7 @@ def explain_build_error(error: BaseException, cfg: Any = None,
         root: prefix of the key paths (``'model'`` when ``cfg`` is only the
             model's config).
         name_key: turns a key path of ``cfg`` into the user's spelling
-            (e.g. ``gml.utils.config.user_key`` for the legacy dialect);
+            (e.g. ``gml.config.loading.user_key`` for the legacy dialect);
             passed in, not imported, so the registry, which calls this
             module, and the config loader, which calls the registry, form
             no import circle. Default: the path as it is.

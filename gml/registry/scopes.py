@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 from mmengine.registry import Registry
 
-from .errors import ConfigError
+from gml.utils.errors import ConfigError
 
 #: scopes written in old configs, and the scope that replaced them.
 LEGACY_SCOPES = {'mmcls': 'mmpretrain'}

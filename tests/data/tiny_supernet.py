@@ -9,7 +9,7 @@ CONFIG = osp.join(osp.dirname(osp.abspath(__file__)), 'tiny_spos_search.py')
 
 def build_tiny_supernet(cfg=None):
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = cfg or load_config(CONFIG)
     return MODELS.build(dict(cfg.model,
                              data_preprocessor=cfg.data_preprocessor))
@@ -21,7 +21,7 @@ def train_tiny_supernet(path: str, epochs: int = 5) -> str:
     from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
 
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(CONFIG)
     torch.manual_seed(0)
     random.seed(0)  # the mutator samples each step's path with it

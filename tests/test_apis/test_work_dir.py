@@ -9,7 +9,7 @@ from collections import namedtuple
 
 import pytest
 
-from gml.utils.cli import check_work_dir
+from gml.apis.cli import check_work_dir
 from gml.utils.errors import UserError
 
 

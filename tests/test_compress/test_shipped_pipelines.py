@@ -6,7 +6,7 @@ import os
 import pytest
 
 from gml.compress.cli import load_pipeline
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 
 from ..test_tools.helpers import ROOT
 

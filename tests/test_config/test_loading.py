@@ -1,7 +1,7 @@
 import pytest
 
-from gml.utils.cfg_options import ConfigError
-from gml.utils.config import load_config
+from gml.config.overrides import ConfigError
+from gml.config.loading import load_config
 
 
 def write(tmp_path, name, text):
@@ -161,7 +161,7 @@ def test_runner_keys_are_mmengines():
 
     from mmengine.runner import Runner
 
-    from gml.utils.config import RUNNER_KEYS
+    from gml.config.loading import RUNNER_KEYS
     params = set(inspect.signature(Runner.__init__).parameters) - {
         'self', 'cfg'}
     assert params <= set(RUNNER_KEYS)
@@ -230,8 +230,8 @@ def test_build_errors_name_the_key_as_the_file_spells_it(tmp_path, text,
     from mmengine.registry import MODELS as ROOT_MODELS
     from mmengine.registry import DefaultScope
 
-    from gml.utils.build_errors import explain_build_error
-    from gml.utils.config import user_key
+    from gml.registry.build_errors import explain_build_error
+    from gml.config.loading import user_key
     path = write(tmp_path, 'c.py', text.replace(
         "type='TeacherDistiller',", "type='TeacherDistiller', tau=2,"))
     cfg = load_config(path)

@@ -1,6 +1,6 @@
 import pytest
 
-from gml.utils.cfg_options import ConfigError, parse_cfg_options
+from gml.config.overrides import ConfigError, parse_cfg_options
 
 
 def test_values_are_typed():

@@ -50,7 +50,7 @@ def test_seed_text_is_the_documented_one():
 
 
 def test_seed_config_loads_with_its_settings(seed_config):
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(seed_config)
     assert cfg.model.type == 'gml.SPOS'
     assert cfg.model.model.head.num_classes == 1000

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from gml.utils.errors import ConfigError
-from gml.utils.scopes import missing_detection_stack, normalize_scopes
+from gml.registry.scopes import missing_detection_stack, normalize_scopes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

@@ -156,7 +156,7 @@ def test_gml_types_build_under_another_current_scope():
 def test_mmcv_layer_configs_get_no_scope():
     """`norm_cfg=dict(type='BN')` goes to mmcv's build_norm_layer, which
     rejects a `_scope_` key; only zoo-registered types get one."""
-    from gml.utils.scopes import normalize_scopes
+    from gml.registry.scopes import normalize_scopes
     cfg = normalize_scopes(dict(type='YOLOV3', backbone=dict(
         type='MobileNetV2', norm_cfg=dict(type='BN'),
         act_cfg=dict(type='ReLU6'))), MODELS)

@@ -13,7 +13,7 @@ import torch
 
 from gml.engine.runner import build_runner
 from gml.registry import MODELS
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 from gml.utils.errors import ConfigError
 
 CONFIG = 'configs/nas/morphism/morphism_evolution_digits.py'

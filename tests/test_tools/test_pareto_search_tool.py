@@ -22,7 +22,7 @@ SMALL = ['train_cfg.max_epochs=2', 'train_cfg.num_candidates=3',
 @pytest.fixture(scope='module')
 def supernet_ckpt(tmp_path_factory, repo_root):
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(osp.join(repo_root, CONFIG))
     torch.manual_seed(0)
     spos = MODELS.build(dict(cfg.model,

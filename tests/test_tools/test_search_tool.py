@@ -26,7 +26,7 @@ def supernet_ckpt(tmp_path_factory, repo_root):
     enough to exercise the search machinery)."""
     sys.path.insert(0, repo_root)
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(osp.join(repo_root, CONFIG))
     model = dict(cfg.model, data_preprocessor=cfg.data_preprocessor)
     torch.manual_seed(0)

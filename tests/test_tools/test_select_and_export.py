@@ -87,7 +87,7 @@ def test_select_retrain_export_matches_onnxruntime(repo_root, tmp_path):
     from mmengine.runner import load_checkpoint
 
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(config, {'algorithm.mutable_cfg': best['yaml']})
     model = MODELS.build(dict(cfg.model,
                               data_preprocessor=cfg.data_preprocessor))

@@ -43,7 +43,7 @@ def run(*args):
 def build_pruned(mutable_cfg: str):
     """The ordinary network the retrain config builds for ``mutable_cfg``."""
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(osp.join(ROOT, RETRAIN_CFG),
                       {'algorithm.mutable_cfg': mutable_cfg})
     return MODELS.build(cfg.model).architecture.eval()
@@ -113,7 +113,7 @@ def main():
 
     from gml.models.algorithms.pruning.subnet_io import save_subnet
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     search = MODELS.build(load_config(osp.join(ROOT, SEARCH_CFG)).model)
     full = search.mutator.max_choices()
     full_file = save_subnet(full, osp.join(work_dir, 'unpruned'))['yaml']

@@ -49,7 +49,7 @@ def export(config, widths, shape, out):
 
     from gml.models.algorithms.pruning.subnet_io import save_subnet
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     path = save_subnet(widths, out[:-5])['yaml']
     cfg = load_config(osp.join(ROOT, config),
                       {'algorithm.mutable_cfg': path})
@@ -73,7 +73,7 @@ def main():
     from gml.compress.measure import onnx_latency
     from gml.engine.search.latency import format_latency
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     with open(args.subnet) as f:
         doc = yaml.safe_load(f)
     exported = {k: int(v) for k, v in doc['widths'].items()}

@@ -39,7 +39,7 @@ TEACHER_CHANNELS = dict(detect1=256, detect2=128, detect3=64)
 def run(config, work_dir, seed, epochs, test=True, env=None, options=None):
     """Train ``config``; return ((mAP, mAP@0.5) or None, seconds)."""
     from gml.engine.runner import build_runner
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     os.environ.update(env or {})
     cfg = load_config(config, {
         'randomness.seed': seed, 'log_level': 'WARNING',

@@ -31,7 +31,7 @@ FT_TRAIN = f'{CLS}/ftloss_resnet18x4_digits_teacher_r18_layer2_train.py'
 def run(config, work_dir, seed, epochs=None, test=True, env=None):
     """Train ``config``; return (test accuracy or None, seconds)."""
     from gml.engine.runner import build_runner
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     os.environ.update(env or {})
     options = {'randomness.seed': seed, 'log_level': 'WARNING',
                'default_hooks.logger.interval': 1000}

@@ -45,7 +45,7 @@ def main(argv=None):
     from mmengine.evaluator import Evaluator
 
     from gml.registry import DATASETS, MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
 
     cfg = load_config(CONFIG)
     train_set = DATASETS.build(cfg.train_dataloader.dataset)

@@ -27,7 +27,7 @@ def main():
     from gml.engine.search import (SubnetResourceEstimator, count_flops,
                                    count_params)
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     torch.manual_seed(0)
     print(f'torch threads: {torch.get_num_threads()}')
     for name, (config, shape) in SPACES.items():

@@ -74,7 +74,7 @@ def supernet_scores(checkpoint, num, seed, dataset='digits'):
     from gml.engine.search.candidate_scorer import (cache_batches, evaluate,
                                                     recalibrate_bn)
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(spos_config('evolution_search', dataset))
     model = MODELS.build(dict(cfg.model,
                               data_preprocessor=cfg.data_preprocessor))

@@ -52,7 +52,7 @@ def main():
     from mmengine.dataset import pseudo_collate
 
     from gml.registry import DATASETS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(CONFIG)
     torch.manual_seed(0)
     ds = DATASETS.build(cfg.train_dataloader.dataset)

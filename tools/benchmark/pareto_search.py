@@ -76,7 +76,7 @@ def main():
 
     from gml.engine.search.latency import LatencyTable
     from gml.engine.search.pareto import front_records, hypervolume
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(osp.join(ROOT, CONFIG))
     objectives = dict(cfg.train_cfg.objectives)
     budget = [] if args.budget is None else [

@@ -31,7 +31,7 @@ def main():
 
     from gml.models.quantizers import pt2e
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     torch.set_num_threads(1)
     cfg = load_config(args.config)
     torch.manual_seed(0)

@@ -38,7 +38,7 @@ def train(config, work_dir, options):
     """Train ``config`` with mmengine's Runner; return its last checkpoint
     and the test top-1 of the trained (PyTorch) model."""
     from gml.engine.runner import build_runner
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(config, dict(options, log_level='WARNING'))
     cfg.work_dir = work_dir
     cfg.experiment_name = osp.basename(work_dir)
@@ -52,7 +52,7 @@ def train(config, work_dir, options):
 def one_seed(seed, args):
     from gml.deploy import (evaluate_onnx, export_float, export_qat,
                             quantize_ptq)
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     d = osp.join(args.work_dir, f'seed{seed}')
     common = {'randomness.seed': seed, 'default_hooks.logger.interval': 1000}
     t = time.time()
@@ -99,7 +99,7 @@ def kernels(float_ckpt, paths, work_dir, calib_batches):
     import onnxruntime as ort
 
     from gml.deploy import quantize_ptq
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     s8 = osp.join(work_dir, 'ptq_int8_activations.onnx')
     quantize_ptq(load_config(QAT_CFG, {
         'algorithm.quantizer.activation_dtype': 'int8'}), float_ckpt, s8,
@@ -130,7 +130,7 @@ def latency(float_ckpt, paths, threads, repeats):
     from gml.deploy import build_float_model, ort_session
     from gml.engine.search.latency import compare_latency
     from gml.models.algorithms.quantization import load_float_checkpoint
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     torch.set_num_threads(threads)
     model = build_float_model(load_config(QAT_CFG))
     load_float_checkpoint(model, float_ckpt, 'float')

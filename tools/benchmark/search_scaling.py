@@ -46,7 +46,7 @@ def make_checkpoint(config, path):
     import torch
 
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(config)
     torch.manual_seed(0)
     model = MODELS.build(dict(cfg.model,
@@ -99,7 +99,7 @@ def cost_split(config, repeats=6):
     from gml.engine.search.candidate_scorer import (cache_batches, evaluate,
                                                     recalibrate_bn)
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     torch.set_num_threads(1)
     cfg = load_config(config)
     model = MODELS.build(dict(cfg.model,

@@ -39,7 +39,7 @@ def parse_args():
 
 def build(config, options, size):
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     cfg = load_config(osp.join(ROOT, config), options)
     spos = MODELS.build(cfg.model)
     shape = (cfg.train_dataloader.batch_size,
@@ -50,7 +50,7 @@ def build(config, options, size):
 def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
-    from gml.utils.cfg_options import parse_cfg_options
+    from gml.config.overrides import parse_cfg_options
     variants = args.variant or [['stem_stride=1',
                                  'model.backbone.stem_stride=1'],
                                 ['stem_stride=2',

@@ -33,7 +33,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..'))
 
 from gml.registry import MODELS  # noqa: E402
-from gml.utils.config import load_config  # noqa: E402
+from gml.config.loading import load_config  # noqa: E402
 
 DEFAULT_CFG = 'configs/classification/digits/resnet18_digits.py'
 WARMUP = 5

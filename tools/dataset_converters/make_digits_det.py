@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
-from gml.utils.cli import OneLineErrorParser  # noqa: E402
+from gml.apis.cli import OneLineErrorParser  # noqa: E402
 
 
 def main(argv=None):

@@ -10,7 +10,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
-from gml.utils.cli import OneLineErrorParser, fail  # noqa: E402
+from gml.apis.cli import OneLineErrorParser, fail  # noqa: E402
 from gml.utils.errors import UserError, one_line  # noqa: E402
 
 

@@ -31,7 +31,7 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from gml.utils.cli import OneLineErrorParser, fail  # noqa: E402
+from gml.apis.cli import OneLineErrorParser, fail  # noqa: E402
 from gml.utils.errors import UserError  # noqa: E402
 
 
@@ -111,8 +111,8 @@ def explicit_members(pairs):
 
 
 def load_member(member, cfg_options):
-    from gml.utils.cfg_options import parse_cfg_options
-    from gml.utils.config import load_config
+    from gml.config.overrides import parse_cfg_options
+    from gml.config.loading import load_config
     options = dict(parse_cfg_options(cfg_options), **member['options'])
     cfg = load_config(member['config'], options)
     pre = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor')
@@ -173,7 +173,7 @@ def params_of(module):
 
 def main(argv=None):
     args = parse_args(argv)
-    from gml.utils.cli import check_work_dir
+    from gml.apis.cli import check_work_dir
     check_work_dir(args.work_dir)
     try:
         import torch

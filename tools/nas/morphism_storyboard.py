@@ -16,7 +16,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
 from gml.engine.morphism.evolution_report import RULES  # noqa: E402
-from gml.utils.cli import OneLineErrorParser, fail  # noqa: E402
+from gml.apis.cli import OneLineErrorParser, fail  # noqa: E402
 
 
 def main(argv=None):

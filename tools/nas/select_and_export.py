@@ -37,7 +37,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
 from gml.utils.errors import ConfigError  # noqa: E402
-from gml.utils.cli import OneLineErrorParser, fail  # noqa: E402
+from gml.apis.cli import OneLineErrorParser, fail  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -217,8 +217,8 @@ def export(args, chosen):
     from gml.registry import MODELS
     from gml.utils.checkpoint import (check_state_dict_fits,
                                       load_checkpoint_file, state_dict_of)
-    from gml.utils.cfg_options import parse_cfg_options
-    from gml.utils.config import load_config
+    from gml.config.overrides import parse_cfg_options
+    from gml.config.loading import load_config
     try:
         options = parse_cfg_options(args.cfg_options)
         options['algorithm.mutable_cfg'] = chosen['yaml']

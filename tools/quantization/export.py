@@ -8,8 +8,8 @@ exports a float checkpoint (of CONFIG's float model, or of a plain
 classifier config) as fp32 ONNX instead, for comparison. Evaluate either
 with ``tools/test.py CONFIG model.onnx --backend onnxruntime``.
 """
-from gml.deploy.cli import build_parser, report, run
-from gml.utils.cli import parse_args
+from gml.apis.deploy_tools import build_parser, report, run
+from gml.apis.cli import parse_args
 
 
 def main(argv=None):

@@ -10,8 +10,8 @@ Observers see ``--calib-batches`` shuffled training batches, preprocessed
 like the test split; no weight is trained. Evaluate the result with
 ``tools/test.py CONFIG ptq.onnx --backend onnxruntime``.
 """
-from gml.deploy.cli import build_parser, report, run
-from gml.utils.cli import parse_args
+from gml.apis.deploy_tools import build_parser, report, run
+from gml.apis.cli import parse_args
 
 
 def main(argv=None):

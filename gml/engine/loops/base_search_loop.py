@@ -305,7 +305,7 @@ class BaseSearchLoop(GenerationalLoop):
         else:
             # a fresh search has not started until its first proposals are
             # saved: a failure before (e.g. limits no subnet meets) leaves
-            # the work dir as it was (see gml.utils.cli.ToolSession)
+            # the work dir as it was (see gml.apis.cli.ToolSession)
             self.runner.started = False
         while self.generation < self._max_epochs:
             if self.pending is None:

@@ -42,7 +42,7 @@ def _build_teacher(teacher: Union[dict, str, nn.Module]) -> nn.Module:
     if isinstance(teacher, nn.Module):
         return teacher
     if isinstance(teacher, str):  # a config file: use its model
-        from gml.utils.config import load_config
+        from gml.config.loading import load_config
         teacher = load_config(teacher).model
     if not isinstance(teacher, dict):
         raise ValueError('TeacherDistiller: `teacher` must be a model config '

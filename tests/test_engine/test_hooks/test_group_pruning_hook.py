@@ -7,7 +7,7 @@ import torch
 import yaml
 
 from gml.engine.runner import build_runner
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 
 CONFIG = 'configs/pruning/group/group_resnet18_digits_f50.py'
 

@@ -11,7 +11,7 @@ from mmengine.config import Config
 from gml.engine.loops.base_search_loop import SearchError
 from gml.engine.runner import build_runner
 from gml.structures import load_subnet
-from gml.utils.cfg_options import ConfigError
+from gml.config.overrides import ConfigError
 from tests.test_engine.pareto_helpers import (base_cfg, dataloader,
                                               run_search,
                                               saved_weights_top1, shared_lut)

@@ -9,8 +9,8 @@ from gml.engine.loops import SearchError
 from gml.engine.runner import build_runner
 from gml.engine.search.executors import InProcessExecutor
 from gml.engine.search.scoring_job import ScoreCandidate
-from gml.utils.cfg_options import ConfigError
-from gml.utils.config import load_config
+from gml.config.overrides import ConfigError
+from gml.config.loading import load_config
 from tests.data.tiny_supernet import CONFIG, build_tiny_supernet
 
 _names = itertools.count()

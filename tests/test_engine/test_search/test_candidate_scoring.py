@@ -19,7 +19,7 @@ from gml.engine.search.pending_generation import PendingGeneration
 from gml.engine.search.scoring_job import (ScoreCandidate,
                                            save_scoring_context)
 from gml.engine.search.whole_dataset import whole_dataset_loader
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 from tests.data.tiny_supernet import CONFIG, build_tiny_supernet
 
 

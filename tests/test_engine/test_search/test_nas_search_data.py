@@ -1,7 +1,7 @@
 """A search scores its candidates on validation data, never on the
 training split mmengine hands every train loop by default."""
 from gml.engine.runner import build_runner
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 
 CONFIG = 'configs/nas/spos/spos_shufflenetv2_random_search_digits.py'
 

@@ -6,7 +6,7 @@ import pytest
 
 from gml.engine.search.predictors import (SubnetPredictors, build_regressor,
                                           prediction_errors)
-from gml.utils.cfg_options import ConfigError
+from gml.config.overrides import ConfigError
 
 SPACE = {f'b{i}': ['k3', 'k5', 'k7', 'x'] for i in range(6)}
 

@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 from gml.datasets import DigitsDataset
 from gml.deploy import build_float_model
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 
 TINY_CFG = 'tests/data/qat_tiny_digits.py'
 FLOAT_EPOCHS = 6

@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 
 from gml.registry import MODELS
-from gml.utils.cfg_options import ConfigError
+from gml.config.overrides import ConfigError
 
 from ..base import BaseAlgorithm
 

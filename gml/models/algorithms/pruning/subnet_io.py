@@ -12,7 +12,7 @@ from typing import Dict, List, Optional
 import numpy as np
 import yaml
 
-from gml.utils.cfg_options import ConfigError
+from gml.config.overrides import ConfigError
 from gml.utils.fileio import atomic_dump_yaml, atomic_write_bytes
 
 SUBNET_DIR = 'model_sample'

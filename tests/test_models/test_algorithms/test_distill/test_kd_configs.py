@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gml.registry import MODELS
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 from tests.test_tools.helpers import ROOT
 
 from ...test_distillers.kd_tiny_models import batch  # noqa: E501

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from gml.registry import MODELS
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 from tests.test_tools.helpers import ROOT
 
 # mmdet.models needs full mmcv with its compiled ops (tools/install.sh

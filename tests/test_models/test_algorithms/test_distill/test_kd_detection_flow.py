@@ -65,7 +65,7 @@ def test_briefly_trained_teacher_scores_clearly_above_random(teacher,
     from mmengine.runner import save_checkpoint
 
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     torch.manual_seed(0)
     model = MODELS.build(load_config(osp.join(ROOT, TEACHER)).model)
     model.init_weights()

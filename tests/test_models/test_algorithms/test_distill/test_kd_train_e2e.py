@@ -85,7 +85,7 @@ def test_two_stage_factor_transfer_with_the_tools(tmp_path):
 def test_distillation_with_meal_on_slurm_two_tasks(tmp_path):
     """Stage 2 through tools/slurm_train.sh: 2 CPU tasks, DDP over gloo."""
     from gml.registry import MODELS
-    from gml.utils.config import load_config
+    from gml.config.loading import load_config
     pre_cfg = f'{CLS}/ftloss_resnet18x4_digits_teacher_r18_layer2_pretrain.py'
     algo = MODELS.build(load_config(osp.join(ROOT, pre_cfg)).model)
     # stand-ins for the teacher and stage-1 runs, as mmengine lays them out

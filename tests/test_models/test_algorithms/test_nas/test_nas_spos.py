@@ -10,8 +10,8 @@ from gml.engine.search import count_flops, count_params
 from gml.models.backbones.shufflenet_v2_oneshot import build_choice
 from gml.registry import MODELS
 from gml.structures import SubnetError, dump_subnet
-from gml.utils.cfg_options import ConfigError
-from gml.utils.config import load_config
+from gml.config.overrides import ConfigError
+from gml.config.loading import load_config
 
 BACKBONE = dict(type='gml.ShuffleNetV2_OneShot', widen_factor=0.125,
                 stem_channels=8, stem_stride=1, stem_pool=False,

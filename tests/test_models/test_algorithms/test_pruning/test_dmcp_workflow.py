@@ -11,7 +11,7 @@ import yaml
 
 from gml.models.algorithms.pruning.subnet_io import save_subnet
 from gml.registry import MODELS
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 from tests.test_tools.helpers import ROOT
 
 SEARCH = 'configs/pruning/dmcp/dmcp_mobilenetv2_digits_f50.py'

@@ -16,7 +16,7 @@ from mmpretrain.structures import DataSample
 from gml.models.algorithms.pruning.group_pruning import (
     GroupPruning, PruningSpecError, UntraceableModelError, dump_spec)
 from gml.registry import MODELS
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 from tests.test_tools.helpers import ROOT
 
 from ....conftest import slurm_available
@@ -145,7 +145,7 @@ def test_mismatching_spec_names_first_layer(tmp_path):
 REBUILD = """
 import sys, torch
 from gml.registry import MODELS
-from gml.utils.config import load_config
+from gml.config.loading import load_config
 cfg = load_config(sys.argv[1], {'model.pruning_spec': sys.argv[2]})
 model = MODELS.build(cfg.model).eval()
 model.load_state_dict(torch.load(sys.argv[3])['state_dict'])

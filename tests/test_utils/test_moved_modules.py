@@ -1,0 +1,32 @@
+"""Modules that moved out of gml.utils (and gml.deploy.cli) keep their old
+import paths: users' scripts import them (issue 25's compatibility)."""
+import importlib
+
+import pytest
+
+MOVED = {
+    'gml.utils.config': 'gml.config.loading',
+    'gml.utils.cfg_options': 'gml.config.overrides',
+    'gml.utils.eval_metrics': 'gml.config.legacy_metrics',
+    'gml.utils.scopes': 'gml.registry.scopes',
+    'gml.utils.build_errors': 'gml.registry.build_errors',
+    'gml.utils.cli': 'gml.apis.cli',
+    'gml.deploy.cli': 'gml.apis.deploy_tools',
+}
+
+
+@pytest.mark.parametrize('old, new', sorted(MOVED.items()))
+def test_old_path_is_the_new_module(old, new):
+    assert importlib.import_module(old) is importlib.import_module(new)
+
+
+def test_old_from_imports_and_package_exports_work():
+    from gml.utils import load_config, normalize_scopes, parse_cfg_options
+    from gml.utils.cli import ToolSession
+    from gml.utils.config import load_config as old_load, user_key
+    from gml.config import load_config as new_load
+    assert old_load is load_config is new_load
+    assert user_key.__module__ == 'gml.config.loading'
+    assert ToolSession.__module__ == 'gml.apis.cli'
+    assert normalize_scopes.__module__ == 'gml.registry.scopes'
+    assert parse_cfg_options(['a.b=1']) == {'a.b': 1}
