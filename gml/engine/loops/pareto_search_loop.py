@@ -247,15 +247,16 @@ class ParetoSearchLoop(BaseSearchLoop):
         lo, hi = self.latency_range
         return lo <= self.latency_table.predict(subnet) <= hi
 
-    def _complete_records(self) -> None:
-        """Add what the proposing side knows to records scored anywhere:
-        LUT latency and the predictors' forecasts."""
-        for r in self.records:
-            for name, table in self.tables.items():
-                if name not in r:
-                    r[name] = round(table.predict(r['subnet']), 6)
-            if self.screening is not None:
-                self.screening.complete(self, r)
+    def make_record(self, candidate_id: int, subnet: Dict, origin: str,
+                    metrics: Dict[str, float]) -> Dict:
+        """The base record, plus what the proposing side knows: the
+        tables' times and, for a screened candidate, what was predicted."""
+        record = super().make_record(candidate_id, subnet, origin, metrics)
+        for name, table in self.tables.items():
+            record[name] = round(table.predict(subnet), 6)
+        if self.screening is not None:
+            self.screening.complete(self, record)
+        return record
 
     def exact_objectives(self, subnet: Dict) -> Dict[str, float]:
         """FLOPs, params and the tables' times of ``subnet``, known
@@ -270,7 +271,6 @@ class ParetoSearchLoop(BaseSearchLoop):
 
     # -- proposing --
     def propose(self) -> List[Tuple[Dict, str]]:
-        self._complete_records()
         if self.screening is not None:
             self.screening.pending = {}
         if not self.records:
@@ -295,7 +295,6 @@ class ParetoSearchLoop(BaseSearchLoop):
 
     # -- after each generation --
     def log_generation(self) -> None:
-        self._complete_records()
         super().log_generation()
         if self.screening is not None:
             self.screening.log_generation(self.records, self.generation - 1,
@@ -311,7 +310,6 @@ class ParetoSearchLoop(BaseSearchLoop):
 
     # -- state --
     def state_dict(self) -> Dict:
-        self._complete_records()
         state = super().state_dict()
         table = self.latency_table
         train = self.tables.get('train_ms')
@@ -347,7 +345,6 @@ class ParetoSearchLoop(BaseSearchLoop):
                              f'candidate_{r["id"]}.pth')) for r in self.front]
 
     def write_results(self) -> None:
-        self._complete_records()
         work_dir = self.runner.work_dir
         fields = self.csv_fields
         front = self.front

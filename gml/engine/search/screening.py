@@ -118,13 +118,11 @@ class PredictorScreening:
         return [pool[i] for i in chosen]
 
     def complete(self, loop, record: Dict) -> None:
-        """Add the predictions made for ``record`` if it was screened in
-        the generation just scored."""
+        """Add to a new ``record`` what was predicted for it (when it was
+        screened: the predictions are those of the generation scored)."""
         pending = self.pending.get(subnet_key(loop, record['subnet']))
-        if pending is not None and \
-                record['generation'] == loop.generation - 1:
-            for name, value in pending.items():
-                record.setdefault(f'predicted_{name}', value)
+        for name, value in (pending or {}).items():
+            record.setdefault(f'predicted_{name}', value)
 
     def log_generation(self, records: Sequence[Dict], done: int,
                        logger) -> None:
