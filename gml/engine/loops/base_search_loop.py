@@ -46,6 +46,7 @@ from gml.engine.search.scoring_job import (ScoreCandidate,
 from gml.engine.search.search_report import (write_candidates_csv,
                                              write_plots, write_subnets)
 from gml.engine.search.whole_dataset import whole_dataset_loader
+from gml.structures import Candidate
 from gml.utils.errors import ConfigError, SearchError
 
 from .generational_loop import GenerationalLoop
@@ -487,10 +488,9 @@ class BaseSearchLoop(GenerationalLoop):
                     metrics: Dict[str, float]) -> Dict:
         """The record of one scored candidate (see the class docstring)."""
         flops, params = self.estimator.estimate(subnet)
-        return dict(id=candidate_id, generation=self.generation,
-                    origin=origin, score=float(metrics[self.score_key]),
-                    flops_M=round(flops / 1e6, 6),
-                    params_M=round(params / 1e6, 6), subnet=dict(subnet))
+        return Candidate(candidate_id, self.generation, origin,
+                         metrics[self.score_key], round(flops / 1e6, 6),
+                         round(params / 1e6, 6), subnet)
 
     def score(self, subnet: Dict, origin: str) -> Dict:
         """Score one candidate in this process; its record (next id)."""
@@ -522,6 +522,7 @@ class BaseSearchLoop(GenerationalLoop):
         state = super().load_state()
         if state is None:
             return None
+        self.records = [Candidate.from_dict(r) for r in self.records]
         self._seen = {self.key(r['subnet']) for r in self.records}
         pending = state.get('pending')
         self.pending = (None if pending is None

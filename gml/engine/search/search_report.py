@@ -4,10 +4,10 @@ import io
 import os.path as osp
 from typing import Dict, List, Sequence
 
-from gml.structures import dump_subnet
+from gml.structures import Candidate, dump_subnet
 from gml.utils.fileio import atomic_write_bytes, atomic_write_text
 
-CSV_FIELDS = ('id', 'generation', 'origin', 'score', 'flops_M', 'params_M')
+CSV_FIELDS = Candidate.FIELDS
 
 
 def write_candidates_csv(records: List[Dict], path: str,
