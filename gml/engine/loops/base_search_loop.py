@@ -289,7 +289,8 @@ class BaseSearchLoop(GenerationalLoop):
                       )[:self.top_k]
 
     # -- the loop --
-    def run(self) -> None:
+    # -- the generation driver's hooks (GenerationalLoop.run) --
+    def setup(self) -> None:
         model = self.runner.model
         self.model = model.module if is_model_wrapper(model) else model
         if not getattr(self.model, 'is_supernet', False):
@@ -301,30 +302,33 @@ class BaseSearchLoop(GenerationalLoop):
             self.model.architecture, self.mutator, self.input_shape)
         self.scorer = self.build_scorer()
         self.prepare()
-        if self.resume:
-            self.load_state()
-        else:
-            # a fresh search has not started until its first proposals are
-            # saved: a failure before (e.g. limits no subnet meets) leaves
-            # the work dir as it was (see gml.apis.cli.ToolSession)
-            self.runner.started = False
-        while self.generation < self._max_epochs:
-            if self.pending is None:
-                # every rank must score the same candidates
-                self.pending = self.broadcast(self.propose())
-                if is_main_process():
-                    self.pending_store.reset(self.generation)
-                    self.save_state()  # the proposals, before any scoring
-                self.runner.started = True
-                barrier()  # no rank saves a result into a dir being reset
-            self.score_generation(self.pending)
-            self.pending = None
-            self.generation += 1
-            self.log_generation()
+
+    def start(self) -> None:
+        # a fresh search has not started until its first proposals are
+        # saved: a failure before (e.g. limits no subnet meets) leaves
+        # the work dir as it was (see gml.apis.cli.ToolSession)
+        self.runner.started = False
+
+    def next_proposals(self) -> List[Tuple[Dict, str]]:
+        if self.pending is None:  # else: resumed inside this generation
+            # every rank must score the same candidates
+            self.pending = self.broadcast(self.propose())
             if is_main_process():
-                self.save_state()
-                self.pending_store.clear()  # its results are in the state
-                self.write_results()
+                self.pending_store.reset(self.generation)
+                self.save_state()  # the proposals, before any scoring
+            self.runner.started = True
+            barrier()  # no rank saves a result into a dir being reset
+        return self.pending
+
+    def end_generation(self, proposals) -> None:
+        self.pending = None
+        self.log_generation()
+        if is_main_process():
+            self.save_state()
+            self.pending_store.clear()  # its results are in the state
+            self.write_results()
+
+    def finish(self) -> None:
         if self.save_weights and is_main_process():
             self.write_weights()
         best = self.top[0]

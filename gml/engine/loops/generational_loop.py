@@ -1,8 +1,12 @@
-"""What the search loops share: generations, their saved state, --resume.
+"""What the search loops share: the generation driver, the saved state,
+--resume.
 
-A generational loop runs ``num_generations`` generations; after each it
-saves its state (records, rng, position) atomically, so ``--resume``
-continues from the last finished generation as if never stopped.
+A generational loop runs ``num_generations`` generations of propose ->
+score -> record (:meth:`GenerationalLoop.run`); after each it saves its
+state (records, rng, position) atomically, so ``--resume`` continues from
+the last finished generation as if never stopped. The supernet searches
+score candidates on a supernet; the morphism evolution trains its
+children: the same driver, other hooks.
 """
 import json
 import os.path as osp
@@ -19,9 +23,11 @@ class GenerationalLoop(BaseLoop):
     """Base of gml's generation-based loops (searches, evolutions).
 
     Subclasses set ``self._max_epochs`` (generations), ``self.seed``,
-    ``self.generation`` (finished generations), ``self.records`` and
-    ``self.rng`` (a ``random.Random``), and may extend
-    ``state_dict``/``restore``.
+    ``self.generation`` (finished generations), ``self.records``,
+    ``self.rng`` (a ``random.Random``) and ``self.resume``; they implement
+    the driver's hooks (``setup``, ``next_proposals``,
+    ``score_generation``, ``end_generation``, ``finish``; ``start`` is
+    optional) and may extend ``state_dict``/``restore``.
 
     Args (those of mmengine's ``BaseLoop``):
         runner: the mmengine Runner.
@@ -37,6 +43,46 @@ class GenerationalLoop(BaseLoop):
     resume_keys = ('loop', 'seed')
     resume_error = ConfigError
     what = 'search'
+
+    # -- the generation driver --
+    def run(self) -> None:
+        """Set up, resume (or start afresh), then one generation at a time:
+        propose, score, record; each generation ends with its bookkeeping
+        (state, results, logs)."""
+        self.setup()
+        if self.resume:
+            self.load_state()
+        else:
+            self.start()
+        while self.generation < self.num_generations:
+            proposals = self.next_proposals()
+            self.score_generation(proposals)
+            self.generation += 1
+            self.end_generation(proposals)
+        self.finish()
+
+    def setup(self) -> None:
+        """Build what the generations need (models, data, scorers)."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """A fresh (not resumed) run is about to propose generation 0."""
+
+    def next_proposals(self):
+        """This generation's proposals, the same on every rank."""
+        raise NotImplementedError
+
+    def score_generation(self, proposals) -> None:
+        """Score (or train) ``proposals`` and add their records."""
+        raise NotImplementedError
+
+    def end_generation(self, proposals) -> None:
+        """After a generation is recorded: save the state, write results,
+        log."""
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """After the last generation."""
 
     # -- mmengine's train-loop interface (Runner.train reads these) --
     @property

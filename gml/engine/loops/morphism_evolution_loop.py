@@ -354,7 +354,8 @@ class MorphismEvolutionLoop(GenerationalLoop):
         return float((out[0] - out[1]).abs().max())
 
     # -- the loop --
-    def run(self) -> None:
+    # -- the generation driver's hooks (GenerationalLoop.run) --
+    def setup(self) -> None:
         cfg = self.runner.cfg
         self.train_set = DATASETS.build(cfg.train_dataloader.dataset)
         self.batch_size = cfg.train_dataloader.batch_size
@@ -363,28 +364,32 @@ class MorphismEvolutionLoop(GenerationalLoop):
             cfg.val_dataloader.batch_size, shuffle=False)
         self.evaluator = self.runner.build_evaluator(cfg.val_evaluator)
         os.makedirs(self.models_dir, exist_ok=True)
-        if self.resume:
-            self.load_state()
+
+    def next_proposals(self) -> List[Dict]:
+        return self.broadcast(self.propose() if is_main_process() else None)
+
+    def score_generation(self, specs: List[Dict]) -> None:
+        """Train this rank's share of the children; every rank records
+        all of them."""
         world, rank = get_world_size(), get_rank()
-        while self.generation <= self._max_epochs:
-            specs = self.propose() if is_main_process() else None
-            specs = self.broadcast(specs)
-            by_id = {r['id']: r for r in self.records}
-            mine = [self.run_model(s, by_id) for i, s in enumerate(specs)
-                    if i % world == rank]
-            done = mine
-            if world > 1:
-                done = [m for part in all_gather_object(mine) for m in part]
-            self.records += sorted(done, key=lambda r: r['id'])
-            self.generation += 1
-            # the generation's mutations drew from the rng of rank 0
-            self.sync_rng()
-            if is_main_process():
-                self.save_state()
-                self.write_results()
-                self.add_scalars(specs)
-            self.log_generation(specs)
-            barrier()
+        by_id = {r['id']: r for r in self.records}
+        done = [self.run_model(s, by_id) for i, s in enumerate(specs)
+                if i % world == rank]
+        if world > 1:
+            done = [m for part in all_gather_object(done) for m in part]
+        self.records += sorted(done, key=lambda r: r['id'])
+
+    def end_generation(self, specs: List[Dict]) -> None:
+        # the generation's mutations drew from the rng of rank 0
+        self.sync_rng()
+        if is_main_process():
+            self.save_state()
+            self.write_results()
+            self.add_scalars(specs)
+        self.log_generation(specs)
+        barrier()
+
+    def finish(self) -> None:
         best = best_record(self.records, self.rule)
         if is_main_process():
             from gml.engine.morphism.storyboard import write_storyboard
