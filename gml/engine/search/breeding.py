@@ -18,6 +18,11 @@ from .variation import _probability
 Child = Tuple[Dict, str]
 
 
+def _picker(loop, parents: Sequence[Dict]) -> Callable[[], Dict]:
+    """Draws one parent with the loop's selection and rng."""
+    return lambda: loop.selection.pick(parents, loop.rng)
+
+
 def _count(name: str, value: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError(f'{name} must be an integer >= 0, got {value!r}')
@@ -48,11 +53,7 @@ class QuotaBreeding:
 
     def __call__(self, loop, parents: Sequence[Dict],
                  size: int) -> List[Child]:
-        space, rng = loop.search_space, loop.rng
-
-        def pick() -> Dict:
-            return loop.selection.pick(parents, rng)
-
+        space, rng, pick = loop.search_space, loop.rng, _picker(loop, parents)
         children: List[Child] = []
         self._fill(loop, children, self.num_mutation, 'mutation',
                    lambda: loop.mutation(pick(), space, rng))
@@ -98,11 +99,7 @@ class CrossoverMutationBreeding:
 
     def __call__(self, loop, parents: Sequence[Dict],
                  size: int) -> List[Child]:
-        space, rng = loop.search_space, loop.rng
-
-        def pick() -> Dict:
-            return loop.selection.pick(parents, rng)
-
+        space, rng, pick = loop.search_space, loop.rng, _picker(loop, parents)
         children: List[Child] = []
         keys = set()
         for _ in range(loop.max_trials):
