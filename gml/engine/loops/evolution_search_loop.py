@@ -18,8 +18,8 @@ class EvolutionSearchLoop(BaseSearchLoop):
         num_mutation: mutants per generation (the default breeding's; 25
             when unset).
         num_crossover: crossovers per generation (likewise; 25 when unset).
-        breeding: the breeding scheme's config (default
-            ``dict(type='QuotaBreeding', num_mutation=..., num_crossover=...)``,
+        breeding: the breeding scheme's config (default ``dict(
+            type='QuotaBreeding', num_mutation=..., num_crossover=...)``,
             see :mod:`gml.engine.search.breeding`); not with
             ``num_mutation``/``num_crossover``.
         mutate_prob: probability that a mutant re-draws each block (the
