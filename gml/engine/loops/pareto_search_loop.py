@@ -1,14 +1,10 @@
 """Multi-objective (Pareto) search over a trained supernet: NSGA-II
 selection, exact FLOPs/params/latency from lookup tables, and optional
 POPNAS-style predictors that decide which offspring are worth scoring."""
-import hashlib
-import json
 import os.path as osp
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from mmengine.dist import broadcast_object_list, is_main_process
-
-from gml.engine.search.latency import RUNTIMES, LatencyTable
+from gml.engine.search.latency import LatencyTable
 from gml.engine.search.pareto import DIRECTIONS, front_records
 from gml.engine.search.pareto_report import (write_front_plot,
                                              write_front_subnets,
@@ -18,6 +14,7 @@ from gml.engine.search.search_report import (CSV_FIELDS,
                                              write_subnets)
 from gml.engine.search.screening import build_screening
 from gml.engine.search.strategy import build_breeding, build_selection
+from gml.engine.search.timing_costs import TimingCosts
 from gml.engine.search.variation import variation_operators
 from gml.registry import LOOPS
 from gml.utils.errors import ConfigError
@@ -27,16 +24,6 @@ from .base_search_loop import BaseSearchLoop
 #: objectives a record carries (``score`` is the supernet's validation)
 KNOWN_OBJECTIVES = ('score', 'flops_M', 'params_M', 'latency_ms',
                     'train_ms')
-LATENCY_DEFAULTS = dict(batch_size=1, warmup=5, repeats=10, rounds=5,
-                        calibrate_subnets=3, check_subnets=5, clock='auto',
-                        lut_file=None, max_check_error=0.25,
-                        runtime='onnxruntime')
-#: the training-step table: forward + backward of a training batch in
-#: PyTorch on the search's device (POPNAS's training-time objective)
-TRAIN_TIME_DEFAULTS = dict(batch_size=32, warmup=3, repeats=5, rounds=5,
-                           calibrate_subnets=3, check_subnets=5, clock='auto',
-                           lut_file=None, max_check_error=0.25)
-
 
 @LOOPS.register_module()
 class ParetoSearchLoop(BaseSearchLoop):
@@ -141,23 +128,10 @@ class ParetoSearchLoop(BaseSearchLoop):
             'CrossoverMutationBreeding', self.num_candidates)
         self.latency_range = self._check_range('latency_range',
                                                latency_range)
-        wants_latency = ('latency_ms' in self.objectives or latency
-                         is not None or latency_range is not None)
-        self.latency_cfg = self._merge('latency', LATENCY_DEFAULTS,
-                                       latency) if wants_latency else None
-        if self.latency_cfg and self.latency_cfg['runtime'] not in RUNTIMES:
-            raise ConfigError(
-                'train_cfg.latency.runtime: got '
-                f'{self.latency_cfg["runtime"]!r}; expected one of '
-                f'{list(RUNTIMES)}')
-        wants_train = 'train_ms' in self.objectives or train_time is not None
-        self.train_time_cfg = self._merge(
-            'train_time', TRAIN_TIME_DEFAULTS,
-            train_time) if wants_train else None
+        self.timing = TimingCosts.from_train_cfg(
+            self.objectives, latency, latency_range is not None, train_time)
         self.screening = build_screening(predictor, self.objectives,
                                          self.seed)
-        # objective -> the per-op table that predicts it exactly
-        self.tables: Dict[str, LatencyTable] = {}
 
     # -- configuration --
     @staticmethod
@@ -172,66 +146,15 @@ class ParetoSearchLoop(BaseSearchLoop):
                 "e.g. dict(score='max', latency_ms='min')")
         return objectives
 
-    @staticmethod
-    def _merge(key: str, defaults: Mapping, given: Optional[Mapping]
-               ) -> Dict:
-        given = dict(given or {})
-        unknown = sorted(set(given) - set(defaults))
-        if unknown:
-            raise ConfigError(f'train_cfg.{key}: unknown keys {unknown}; '
-                              f'known: {sorted(defaults)}')
-        return {**defaults, **given}
-
     # -- set-up (every rank) --
     @property
     def latency_table(self) -> Optional[LatencyTable]:
-        return self.tables.get('latency_ms')
+        return self.timing.latency_table
 
     def prepare(self) -> None:
-        if self.latency_cfg is not None:
-            self.tables['latency_ms'] = self._load_table(
-                'latency', self.latency_cfg, 'latency_lut.json',
-                self.latency_cfg['runtime'], 'inference')
-        if self.train_time_cfg is not None:
-            self.tables['train_ms'] = self._load_table(
-                'train_time', self.train_time_cfg, 'train_time_lut.json',
-                'pytorch', 'train')
+        self.timing.prepare(self)
         if self.screening is not None:
             self.screening.prepare(self.search_space, self.seed)
-
-    def _load_table(self, key: str, cfg: Dict, default_file: str,
-                    runtime: str, mode: str) -> LatencyTable:
-        path = cfg['lut_file'] or osp.join(self.runner.work_dir,
-                                           default_file)
-        measure = {k: cfg[k] for k in ('warmup', 'repeats', 'rounds',
-                                       'calibrate_subnets', 'check_subnets')}
-        result = [None]
-        if is_main_process():  # measured once, on rank 0's device
-            try:
-                table, measured = LatencyTable.load_or_measure(
-                    path, self.model.architecture, self.mutator,
-                    self.input_shape, cfg['batch_size'], cfg['clock'],
-                    runtime=runtime, mode=mode, seed=self.seed, **measure)
-                result = [(table.to_dict(), measured, path)]
-            except ValueError as e:
-                result = [str(e)]
-        broadcast_object_list(result)
-        if isinstance(result[0], str):
-            raise ConfigError(result[0])
-        data, measured, path = result[0]
-        table = LatencyTable.from_dict(data)
-        self.runner.logger.info(
-            f'{"Measured" if measured else "Loaded"} the {table.summary()} '
-            f'({path})')
-        errs = [abs(e) for e in table.check_errors]
-        if errs and max(errs) > cfg['max_check_error']:
-            self.runner.logger.warning(
-                f'{key} table {path}: its prediction is off whole-subnet '
-                f'timings by up to {100 * max(errs):.0f} % (more than '
-                f'{key}.max_check_error={cfg["max_check_error"]}); a busy '
-                'device is the usual cause: measure it again (delete the '
-                'file) when the device is idle, or raise rounds/repeats')
-        return table
 
     # -- records --
     def limits(self) -> str:
@@ -252,8 +175,7 @@ class ParetoSearchLoop(BaseSearchLoop):
         """The base record, plus what the proposing side knows: the
         tables' times and, for a screened candidate, what was predicted."""
         record = super().make_record(candidate_id, subnet, origin, metrics)
-        for name, table in self.tables.items():
-            record[name] = round(table.predict(subnet), 6)
+        record.update(self.timing.of(subnet))
         if self.screening is not None:
             self.screening.complete(self, record)
         return record
@@ -263,11 +185,9 @@ class ParetoSearchLoop(BaseSearchLoop):
         before it is scored."""
         # rounded as the records are, so both sides compare alike
         flops, params = self.estimator.estimate(subnet)
-        values = dict(flops_M=round(flops / 1e6, 6),
-                      params_M=round(params / 1e6, 6))
-        for name, table in self.tables.items():
-            values[name] = round(table.predict(subnet), 6)
-        return values
+        return dict(flops_M=round(flops / 1e6, 6),
+                    params_M=round(params / 1e6, 6),
+                    **self.timing.of(subnet))
 
     # -- proposing --
     def propose(self) -> List[Tuple[Dict, str]]:
@@ -311,15 +231,11 @@ class ParetoSearchLoop(BaseSearchLoop):
     # -- state --
     def state_dict(self) -> Dict:
         state = super().state_dict()
-        table = self.latency_table
-        train = self.tables.get('train_ms')
         screening = (self.screening.state_dict() if self.screening
                      else dict(predictor_log=[], pending_predictions={},
                                screened={}))
         state.update(objectives=self.objectives, **screening,
-                     latency_table=_digest(table))
-        if train is not None:  # absent otherwise: older states resume
-            state['train_time_table'] = _digest(train)
+                     **self.timing.digests())
         return state
 
     def load_state(self) -> Optional[Dict]:
@@ -334,7 +250,7 @@ class ParetoSearchLoop(BaseSearchLoop):
     @property
     def csv_fields(self) -> List[str]:
         fields = list(CSV_FIELDS)
-        fields += [n for n in ('latency_ms', 'train_ms') if n in self.tables]
+        fields += self.timing.names
         if self.screening is not None:
             fields += [f'predicted_{n}' for n in self.screening.objectives]
         return fields
@@ -360,11 +276,3 @@ class ParetoSearchLoop(BaseSearchLoop):
         write_front_plot(self.records, front, self.generation, work_dir,
                          self.score_key, self.objectives)
 
-
-def _digest(table: Optional[LatencyTable]) -> Optional[str]:
-    """What a state file remembers of a table: resuming under another one
-    would mix incomparable times."""
-    if table is None:
-        return None
-    return hashlib.sha1(json.dumps(table.to_dict(), sort_keys=True).encode()
-                        ).hexdigest()
