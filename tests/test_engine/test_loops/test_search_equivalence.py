@@ -22,6 +22,7 @@ from gml.engine.loops import (EvolutionSearchLoop, ParetoSearchLoop,
                               RandomSearchLoop)
 from gml.engine.runner import build_runner
 from gml.registry import LOOPS
+from gml.utils.errors import ConfigError
 from tests.data.tiny_supernet import CONFIG
 
 GOLDEN = osp.join(osp.dirname(osp.dirname(osp.dirname(__file__))), 'data',
@@ -72,17 +73,29 @@ SEARCHES = {
 }
 
 
-@pytest.mark.parametrize('name', sorted(SEARCHES))
-def test_search_proposes_what_it_proposed_before(name, tmp_path):
+# ParetoSearchLoop is the evolution loop with other defaults: spelled out
+SEARCHES['pareto_as_evolution'] = dict(
+    SEARCHES['pareto'], type='_SyntheticEvolution',
+    selection=dict(type='NSGA2TournamentSelection'),
+    breeding=dict(type='CrossoverMutationBreeding'), population_size=6)
+
+
+def run(train_cfg, work_dir):
     cfg = load_config(CONFIG)
-    cfg.work_dir = str(tmp_path)
+    cfg.work_dir = str(work_dir)
     cfg.experiment_name = f'equivalence_{next(_names)}'
     loop = dict(cfg.train_cfg)
     for key in ('num_mutation', 'num_crossover', 'mutate_prob'):
         loop.pop(key, None)
-    loop.update(SEARCHES[name], seed=11)
+    loop.update(train_cfg, seed=11)
     cfg.train_cfg = loop
-    build_runner(cfg).train()
+    return build_runner(cfg)
+
+
+@pytest.mark.parametrize('name', sorted(SEARCHES))
+def test_search_proposes_what_it_proposed_before(name, tmp_path):
+    run(SEARCHES[name], tmp_path).train()
+    name = name.replace('_as_evolution', '')  # the same files
     files = ['candidates.csv', 'best_subnet.yaml'] + (
         ['pareto_front.csv', 'predictors.csv'] if name == 'pareto' else [])
     for f in files:
@@ -107,3 +120,26 @@ def parse(text, approx=False):
     if approx:
         values = [pytest.approx(row, rel=1e-9, nan_ok=True) for row in values]
     return [rows[0]] + values
+
+
+def test_a_breeding_key_of_another_scheme_names_the_scheme(tmp_path):
+    with pytest.raises(ConfigError, match=(
+            r"^train_cfg.crossover_prob: configures CrossoverMutationBreeding"
+            r", but this loop breeds with QuotaBreeding by default; set "
+            r"breeding=dict\(type='CrossoverMutationBreeding', "
+            r"crossover_prob=...\)$")):
+        run(dict(SEARCHES['evolution'], crossover_prob=0.3),
+            tmp_path).train()
+
+
+def test_single_objective_evolution_screens_and_limits_by_flops(tmp_path):
+    # the strategies are the evolution loop's own, not Pareto's alone
+    loop = run(dict(SEARCHES['evolution'], flops_range=(None, 0.27),
+                    predictor=SEARCHES['pareto']['predictor']), tmp_path)
+    loop.train()
+    loop = loop.train_loop
+    assert all(r['flops_M'] <= 0.27 for r in loop.records)
+    assert [r['generation'] for r in loop.screening.log] == [1, 2, 3, 4]
+    assert all('predicted_score' in r for r in loop.records[6:])
+    assert (tmp_path / 'predictors.csv').is_file()
+    assert not (tmp_path / 'pareto_front.csv').exists()  # one objective
