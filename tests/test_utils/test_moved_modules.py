@@ -1,5 +1,6 @@
-"""Modules that moved out of gml.utils (and gml.deploy.cli) keep their old
-import paths: users' scripts import them (issue 25's compatibility)."""
+"""Modules that moved (out of gml.utils, gml.deploy.cli, the morphism
+genotypes) keep their old import paths: users' scripts import them
+(issue 25's compatibility)."""
 import importlib
 
 import pytest
@@ -12,6 +13,7 @@ MOVED = {
     'gml.utils.build_errors': 'gml.registry.build_errors',
     'gml.utils.cli': 'gml.apis.cli',
     'gml.deploy.cli': 'gml.apis.deploy_tools',
+    'gml.models.morphism.genotype': 'gml.structures.genotype',
 }
 
 

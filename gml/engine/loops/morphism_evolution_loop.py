@@ -42,7 +42,7 @@ from gml.engine.morphism.evolution_report import (RULES, best_record,
                                                   write_best, write_csv,
                                                   write_plots)
 from gml.engine.search.resource_estimator import count_flops, count_params
-from gml.models.morphism.genotype import Genotype, load_genotype
+from gml.structures.genotype import Genotype, load_genotype
 from gml.models.morphism.inheritance import INIT_METHODS, inherit
 from gml.models.morphism.mutation import GenotypeMutator, Mutation
 from gml.registry import DATASETS, LOOPS, MODELS

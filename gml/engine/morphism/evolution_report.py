@@ -9,7 +9,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from gml.models.morphism.genotype import dump_genotype, load_genotype
+from gml.structures.genotype import dump_genotype, load_genotype
 from gml.utils.fileio import atomic_write_bytes, atomic_write_text
 
 CSV_FIELDS = ('id', 'name', 'generation', 'parent', 'mutation', 'fitness',

@@ -11,7 +11,7 @@ mutation touched highlighted, titled with the model's fitness and params.
 import io
 from typing import Dict, List
 
-from gml.models.morphism.genotype import load_genotype
+from gml.structures.genotype import load_genotype
 from gml.utils.fileio import atomic_write_bytes
 
 from .evolution_report import best_record

@@ -1,4 +1,4 @@
-"""A backbone built from any genotype (``gml.models.morphism.genotype``).
+"""A backbone built from any genotype (``gml.structures.genotype``).
 
 Each branch: a stem (conv-BN-act, or any ``stem_cfg``) on the input image,
 then its depth levels in order (blocks of one level side by side, outputs
@@ -18,7 +18,7 @@ import torch.nn as nn
 from mmcv.cnn import build_activation_layer
 from mmengine.model import BaseModule
 
-from gml.models.morphism.genotype import Block, Genotype, load_genotype
+from gml.structures.genotype import Block, Genotype, load_genotype
 from gml.models.morphism.identity import identity_bn_, zero_pair_
 from gml.registry import MODELS
 
@@ -233,7 +233,7 @@ class Branch(nn.Module):
 
 @MODELS.register_module()
 class GenotypeNet(BaseModule):
-    """The backbone of a genotype (see ``gml.models.morphism.genotype``).
+    """The backbone of a genotype (see ``gml.structures.genotype``).
 
     Args:
         genotype: a yaml path, a dict (``{'branches': ...}``) or a

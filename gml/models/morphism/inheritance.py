@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 from .errors import MorphismError
-from .genotype import Genotype
+from gml.structures.genotype import Genotype
 from .graph import Reader, WidenTarget
 from .mutation import Mutation
 from .transforms import apply_widen, pad_kernel

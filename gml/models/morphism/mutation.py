@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from gml.utils.errors import ConfigError
 
-from .genotype import BLOCK_TYPES, Block, Genotype
+from gml.structures.genotype import BLOCK_TYPES, Block, Genotype
 
 MUTATIONS = ('filters', 'deepen', 'add_block', 'remove_block',
              'remove_depth', 'kernel_size', 'strides', 'dropout',

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from gml.models.morphism.genotype import load_genotype
+from gml.structures.genotype import load_genotype
 from gml.models.morphism.inheritance import inherit
 from gml.models.morphism.mutation import GenotypeMutator
 from gml.registry import MODELS

@@ -6,7 +6,7 @@ import random
 import pytest
 import torch
 
-from gml.models.morphism.genotype import load_genotype
+from gml.structures.genotype import load_genotype
 from gml.models.morphism.inheritance import inherit
 from gml.models.morphism.mutation import GenotypeMutator, Mutation
 from gml.registry import MODELS

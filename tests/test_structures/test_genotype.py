@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from gml.models.backbones.genotype_net import GenotypeNet
-from gml.models.morphism.genotype import (dump_genotype, genotype_yaml,
+from gml.structures.genotype import (dump_genotype, genotype_yaml,
                                           load_genotype)
 from gml.models.morphism.mutation import MUTATIONS, GenotypeMutator
 from gml.utils.errors import ConfigError
