@@ -39,7 +39,7 @@ def main(argv=None):
     import gml.models  # noqa: F401  (registers the models)
     from gml.engine.morphism import evaluate_local, local_loader, train_epochs
     from gml.engine.search.resource_estimator import count_flops
-    from gml.models.morphism.genotype import load_genotype
+    from gml.structures.genotype import load_genotype
     from gml.models.morphism.inheritance import inherit
     from gml.models.morphism.mutation import Mutation
     from mmengine.evaluator import Evaluator

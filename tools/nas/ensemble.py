@@ -70,7 +70,7 @@ def parse_args(argv=None):
 def morphism_members(work_dir, k, config, out):
     """The ``k`` fittest models of an evolution: (name, config, options,
     checkpoint), their genotypes written to ``out/members/``."""
-    from gml.models.morphism.genotype import dump_genotype, load_genotype
+    from gml.structures.genotype import dump_genotype, load_genotype
     path = osp.join(work_dir, 'evolution.csv')
     if not osp.isfile(path):
         fail(f'{path} does not exist: --morphism takes the work dir of a '
