@@ -491,10 +491,17 @@ class BaseSearchLoop(GenerationalLoop):
     def make_record(self, candidate_id: int, subnet: Dict, origin: str,
                     metrics: Dict[str, float]) -> Dict:
         """The record of one scored candidate (see the class docstring)."""
-        flops, params = self.estimator.estimate(subnet)
+        costs = self.resource_costs(subnet)
         return Candidate(candidate_id, self.generation, origin,
-                         metrics[self.score_key], round(flops / 1e6, 6),
-                         round(params / 1e6, 6), subnet)
+                         metrics[self.score_key], costs['flops_M'],
+                         costs['params_M'], subnet)
+
+    def resource_costs(self, subnet: Dict) -> Dict[str, float]:
+        """``flops_M`` and ``params_M`` of ``subnet``, rounded as records
+        keep them (so predicted and scored candidates compare alike)."""
+        flops, params = self.estimator.estimate(subnet)
+        return dict(flops_M=round(flops / 1e6, 6),
+                    params_M=round(params / 1e6, 6))
 
     def score(self, subnet: Dict, origin: str) -> Dict:
         """Score one candidate in this process; its record (next id)."""

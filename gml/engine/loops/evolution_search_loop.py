@@ -221,11 +221,7 @@ class EvolutionSearchLoop(BaseSearchLoop):
     def exact_objectives(self, subnet: Dict) -> Dict[str, float]:
         """FLOPs, params and the tables' times of ``subnet``, known
         before it is scored."""
-        # rounded as the records are, so both sides compare alike
-        flops, params = self.estimator.estimate(subnet)
-        return dict(flops_M=round(flops / 1e6, 6),
-                    params_M=round(params / 1e6, 6),
-                    **self.timing.of(subnet))
+        return dict(self.resource_costs(subnet), **self.timing.of(subnet))
 
     # -- proposing --
     def propose(self) -> List[Tuple[Dict, str]]:
