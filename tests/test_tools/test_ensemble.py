@@ -23,10 +23,9 @@ TINY = {
     'train_cfg.num_parents': 1, 'train_cfg.init_epochs': 1,
     'train_cfg.child_epochs': 1, 'train_dataloader.dataset.indices': 96,
     'val_dataloader.dataset.indices': 64, 'randomness.seed': 5,
-    'train_cfg.mutations': dict(filters=1, deepen=1, add_block=0,
-                                kernel_size=1, dropout=0, strides=0,
-                                block_type=0, remove_block=0,
-                                remove_depth=0),
+    'model.mutations': dict(filters=1, deepen=1, add_block=0,
+                            kernel_size=1, dropout=0, strides=0,
+                            block_type=0, remove_block=0, remove_depth=0),
     'log_level': 'WARNING'}
 TEST_SLICE = ['test_dataloader.dataset.indices=96']
 

@@ -113,8 +113,11 @@ def explicit_members(pairs):
 def load_member(member, cfg_options):
     from gml.config.overrides import parse_cfg_options
     from gml.config.loading import load_config
-    options = dict(parse_cfg_options(cfg_options), **member['options'])
-    cfg = load_config(member['config'], options)
+    cfg = load_config(member['config'], parse_cfg_options(cfg_options))
+    if str(cfg.model.get('type', '')).split('.')[-1] == 'NetworkMorphism':
+        # an evolution config: its members are the algorithm's networks
+        cfg.model = cfg.model.model
+    cfg.merge_from_dict(member['options'])
     pre = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor')
     return cfg, pre
 

@@ -5,6 +5,18 @@
 #       configs/nas/morphism/morphism_evolution_digits.py --work-dir DIR
 _base_ = ['./genotype_digits.py']
 
+model = dict(
+    _delete_=True,
+    type='gml.NetworkMorphism',
+    model={{_base_.model}},  # the seed: model.model.backbone.genotype
+    init='r2r',  # or 'net2net'; 'random' = no function preservation
+    mutations=dict(filters=2, deepen=1, add_block=1, kernel_size=1,
+                   dropout=0.5, strides=0.5, block_type=0.5,
+                   remove_block=0.5, remove_depth=0.5),
+    search_space=dict(filters=(8, 64), filters_step=8, kernel_sizes=(3, 5),
+                      block_types=('conv', 'resnet'), min_depth=1,
+                      max_depth=5, max_width=2, max_strides=2),
+)
 train_cfg = dict(
     _delete_=True,
     type='gml.MorphismEvolutionLoop',
@@ -14,13 +26,6 @@ train_cfg = dict(
     num_children=4,
     init_epochs=4,
     child_epochs=2,
-    init='r2r',  # or 'net2net'; 'random' = no function preservation
-    mutations=dict(filters=2, deepen=1, add_block=1, kernel_size=1,
-                   dropout=0.5, strides=0.5, block_type=0.5,
-                   remove_block=0.5, remove_depth=0.5),
-    search_space=dict(filters=(8, 64), filters_step=8, kernel_sizes=(3, 5),
-                      block_types=('conv', 'resnet'), min_depth=1,
-                      max_depth=5, max_width=2, max_strides=2),
     score_key='accuracy/top1',
     rule='greater',  # 'less' for a metric to minimise (e.g. a loss)
     fitness_in_names=False,  # True: 0000_00001_0.90547_meta.json (Evolly)

@@ -7,6 +7,18 @@
 #       --work-dir W/retrain --cfg-options model.backbone.genotype=W/best_genotype.yaml
 _base_ = ['./genotype_fashion_mnist.py']
 
+model = dict(
+    _delete_=True,
+    type='gml.NetworkMorphism',
+    model={{_base_.model}},  # the seed: model.model.backbone.genotype
+    init='r2r',
+    mutations=dict(filters=2, deepen=1, add_block=1, kernel_size=1,
+                   dropout=0.5, strides=0.5, block_type=0.5,
+                   remove_block=0.5, remove_depth=0.5),
+    search_space=dict(filters=(16, 128), filters_step=16,
+                      kernel_sizes=(3, 5), block_types=('conv', 'resnet'),
+                      min_depth=1, max_depth=6, max_width=2, max_strides=2),
+)
 train_cfg = dict(
     _delete_=True,
     type='gml.MorphismEvolutionLoop',
@@ -16,13 +28,6 @@ train_cfg = dict(
     num_children=4,
     init_epochs=3,
     child_epochs=1,
-    init='r2r',
-    mutations=dict(filters=2, deepen=1, add_block=1, kernel_size=1,
-                   dropout=0.5, strides=0.5, block_type=0.5,
-                   remove_block=0.5, remove_depth=0.5),
-    search_space=dict(filters=(16, 128), filters_step=16,
-                      kernel_sizes=(3, 5), block_types=('conv', 'resnet'),
-                      min_depth=1, max_depth=6, max_width=2, max_strides=2),
     score_key='accuracy/top1',
     rule='greater',
     fitness_in_names=False,

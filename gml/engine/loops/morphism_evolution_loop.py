@@ -41,11 +41,14 @@ from gml.engine.morphism.evolution_report import (RULES, best_record,
                                                   meta_name, ranked,
                                                   write_best, write_csv,
                                                   write_plots)
+from mmengine.model import is_model_wrapper
+
 from gml.engine.search.resource_estimator import count_flops, count_params
+from gml.models.algorithms.nas.morphism import NetworkMorphism
+from gml.models.morphism.inheritance import INIT_METHODS
+from gml.models.morphism.mutation import Mutation
+from gml.registry import DATASETS, LOOPS
 from gml.structures.genotype import Genotype, load_genotype
-from gml.models.morphism.inheritance import INIT_METHODS, inherit
-from gml.models.morphism.mutation import GenotypeMutator, Mutation
-from gml.registry import DATASETS, LOOPS, MODELS
 from gml.utils.checkpoint import (check_state_dict_fits, load_checkpoint_file,
                                   state_dict_of)
 from gml.utils.errors import ConfigError
@@ -59,10 +62,13 @@ from .generational_loop import GenerationalLoop
 class MorphismEvolutionLoop(GenerationalLoop):
     """Evolve genotypes whose children inherit their parents' weights.
 
-    The config's ``model`` must be a ``gml.GenotypeClassifier``; its
-    ``backbone.genotype`` is the seed. Children train with the config's
-    ``train_dataloader`` (dataset and batch size) and ``optim_wrapper`` and
-    are scored on ``val_dataloader`` with ``val_evaluator``.
+    The config's ``model`` is a ``gml.NetworkMorphism`` (the seed genotype,
+    the mutations, their bounds and the weight inheritance). The former
+    shape, ``model`` a ``gml.GenotypeClassifier`` with ``init``,
+    ``mutations`` and ``search_space`` here in ``train_cfg``, builds the
+    same algorithm. Children train with the config's ``train_dataloader``
+    (dataset and batch size) and ``optim_wrapper`` and are scored on
+    ``val_dataloader`` with ``val_evaluator``.
 
     Args:
         runner: the mmengine Runner.
@@ -75,11 +81,10 @@ class MorphismEvolutionLoop(GenerationalLoop):
         num_children: children per generation.
         init_epochs: training epochs of generation 0.
         child_epochs: training epochs of every child.
-        init: how new units of a growing mutation start: ``'r2r'``,
-            ``'net2net'`` (function-preserving) or ``'random'``.
-        mutations: relative weight of each mutation kind (see
-            ``gml.models.morphism.mutation.MUTATIONS``).
-        search_space: bounds (see ``GenotypeBounds``).
+        init, mutations, search_space: only with a
+            ``gml.GenotypeClassifier`` model (the former shape): the
+            ``gml.NetworkMorphism`` arguments of that name (``init``
+            defaults to ``'r2r'``).
         score_key: the validation metric.
         rule: ``'greater'`` (default) or ``'less'``: whether a higher or a
             lower ``score_key`` is better (mmengine's CheckpointHook
@@ -119,7 +124,7 @@ class MorphismEvolutionLoop(GenerationalLoop):
                  num_children: int = 4,
                  init_epochs: int = 4,
                  child_epochs: int = 2,
-                 init: str = 'r2r',
+                 init: Optional[str] = None,
                  mutations: Optional[Dict[str, float]] = None,
                  search_space: Optional[Dict] = None,
                  score_key: str = 'accuracy/top1',
@@ -133,11 +138,8 @@ class MorphismEvolutionLoop(GenerationalLoop):
                  seed_checkpoint: Optional[str] = None,
                  resume: bool = False):
         cfg = runner.cfg
-        if str(cfg.model.get('type', '')).split('.')[-1] != \
-                'GenotypeClassifier':
-            raise ConfigError('MorphismEvolutionLoop: model.type must be '
-                              "'gml.GenotypeClassifier', got "
-                              f'{cfg.model.get("type")!r}')
+        self.algorithm = self._algorithm(runner, init, mutations,
+                                         search_space)
         for key in ('train_dataloader', 'val_dataloader', 'val_evaluator',
                     'optim_wrapper'):
             if not cfg.get(key):
@@ -153,17 +155,13 @@ class MorphismEvolutionLoop(GenerationalLoop):
             if not isinstance(value, int) or value < low:
                 raise ConfigError(f'train_cfg.{name} must be an integer >= '
                                   f'{low}, got {value!r}')
-        if init not in INIT_METHODS:
-            raise ConfigError(f'train_cfg.init must be one of '
-                              f'{INIT_METHODS}, got {init!r}')
         self._max_epochs = max_generations
         self.population_size = population_size
         self.num_parents = num_parents
         self.num_children = num_children
         self.init_epochs = init_epochs
         self.child_epochs = child_epochs
-        self.init = init
-        self.mutator = GenotypeMutator(search_space, mutations)
+        self.init = self.algorithm.init
         if rule not in RULES:
             raise ConfigError(f'train_cfg.rule must be one of {RULES}, got '
                               f'{rule!r}')
@@ -184,8 +182,7 @@ class MorphismEvolutionLoop(GenerationalLoop):
         self.seed = runner.seed if seed is None else seed
         self.seed_checkpoint = seed_checkpoint
         self.resume = resume
-        self.seed_genotype = load_genotype(
-            cfg.model.backbone.genotype, source='model.backbone.genotype')
+        self.seed_genotype = self.algorithm.seed_genotype
         self.generation = 0  # generations finished
         self.records: List[Dict] = []
         self.rng = random.Random(self.seed)
@@ -200,15 +197,39 @@ class MorphismEvolutionLoop(GenerationalLoop):
         return osp.join(self.runner.work_dir, 'models')
 
     # -- building blocks --
+    @staticmethod
+    def _algorithm(runner, init, mutations, search_space
+                   ) -> NetworkMorphism:
+        """The runner's ``gml.NetworkMorphism``, or one built from the
+        former shape (a ``GenotypeClassifier`` model and ``train_cfg``)."""
+        model = runner.model.module if is_model_wrapper(runner.model) \
+            else runner.model
+        given = {k: v for k, v in (('init', init), ('mutations', mutations),
+                                   ('search_space', search_space))
+                 if v is not None}
+        if isinstance(model, NetworkMorphism):
+            if given:
+                raise ConfigError(
+                    f'train_cfg.{sorted(given)[0]}: with model.type='
+                    "'gml.NetworkMorphism' give it in model (model."
+                    f'{sorted(given)[0]}), not in train_cfg')
+            return model
+        cfg = runner.cfg.model
+        if str(cfg.get('type', '')).split('.')[-1] != 'GenotypeClassifier':
+            raise ConfigError("MorphismEvolutionLoop: model.type must be "
+                              "'gml.NetworkMorphism' (or the former "
+                              "'gml.GenotypeClassifier'), got "
+                              f'{cfg.get("type")!r}')
+        if init is not None and init not in INIT_METHODS:
+            raise ConfigError(f'train_cfg.init must be one of '
+                              f'{INIT_METHODS}, got {init!r}')
+        return NetworkMorphism(
+            model=copy.deepcopy(cfg),
+            data_preprocessor=runner.cfg.get('data_preprocessor'),
+            **dict(dict(init='r2r'), **given))
+
     def build_model(self, genotype: Genotype, seed: int):
-        cfg = copy.deepcopy(self.runner.cfg.model)
-        cfg.backbone.genotype = genotype.to_dict()
-        if 'data_preprocessor' not in cfg and self.runner.cfg.get(
-                'data_preprocessor'):
-            cfg.data_preprocessor = copy.deepcopy(
-                self.runner.cfg.data_preprocessor)
-        torch.manual_seed(seed)
-        return MODELS.build(cfg)
+        return self.algorithm.build_child(genotype, seed)
 
     def load_model(self, record: Dict):
         model = self.build_model(load_genotype(record['genotype']), 0)
@@ -260,7 +281,7 @@ class MorphismEvolutionLoop(GenerationalLoop):
 
     def _new_child(self, genotype: Genotype, seen: set):
         for _ in range(self.max_trials):
-            child, mutation = self.mutator.mutate(genotype, self.rng)
+            child, mutation = self.algorithm.mutate(genotype, self.rng)
             if child.key() not in seen:
                 return child, mutation
         raise ConfigError(f'no new genotype in {self.max_trials} mutations '
@@ -296,9 +317,9 @@ class MorphismEvolutionLoop(GenerationalLoop):
         inheritance, max_abs_diff = None, None
         if spec['parent'] is not None:
             parent = self.load_model(by_id[spec['parent']]).eval()
-            result = inherit(parent, model, Mutation(**spec['mutation']),
-                             genotype, self.init,
-                             torch.Generator().manual_seed(seed))
+            result = self.algorithm.inherit(
+                parent, model, Mutation(**spec['mutation']), genotype,
+                torch.Generator().manual_seed(seed))
             inheritance = result.to_dict()
             max_abs_diff = self._max_abs_diff(parent, model)
         elif spec['id'] == 0 and self.seed_checkpoint:

@@ -17,6 +17,8 @@ from gml.config.loading import load_config
 from gml.utils.fileio import load_yaml
 
 CONFIG = 'configs/nas/morphism/morphism_evolution_digits.py'
+# the former shape: a GenotypeClassifier model, the morphism keys in train_cfg
+LEGACY = 'tests/data/morphism_evolution_digits_legacy.py'
 # two generations after the seed, two children each, one epoch on 96
 # images: a real evolution in seconds
 TINY = {
@@ -24,17 +26,19 @@ TINY = {
     'train_cfg.num_parents': 1, 'train_cfg.init_epochs': 1,
     'train_cfg.child_epochs': 1, 'train_dataloader.dataset.indices': 96,
     'val_dataloader.dataset.indices': 64, 'randomness.seed': 3,
-    'train_cfg.mutations': dict(filters=1, deepen=1, add_block=1,
-                                kernel_size=1, dropout=0, strides=0,
-                                block_type=0, remove_block=0,
-                                remove_depth=0),
+    'model.mutations': dict(filters=1, deepen=1, add_block=1,
+                            kernel_size=1, dropout=0, strides=0,
+                            block_type=0, remove_block=0, remove_depth=0),
     'log_level': 'WARNING'}
 META_KEYS = {'train_loss', 'val_metric', 'config', 'parameters', 'flops',
              'training_time', 'fitness'}
 
 
-def run_evolution(repo_root, work_dir, resume=False, **extra):
-    cfg = load_config(osp.join(repo_root, CONFIG), dict(TINY, **extra))
+def run_evolution(repo_root, work_dir, resume=False, config=CONFIG, **extra):
+    tiny = dict(TINY)
+    if config == LEGACY:  # the former shape: mutations in train_cfg
+        tiny['train_cfg.mutations'] = tiny.pop('model.mutations')
+    cfg = load_config(osp.join(repo_root, config), dict(tiny, **extra))
     cfg.work_dir = str(work_dir)
     cfg.train_cfg.resume = resume
     cfg.launcher = 'none'
@@ -120,10 +124,38 @@ def test_resume_after_interruption_equals_uninterrupted(
     ).st_mtime == kept
 
 
+def test_runner_builds_the_morphism_algorithm_the_loop_uses(
+        repo_root, tmp_path):
+    from gml.models.algorithms.nas import NetworkMorphism
+    runner = run_evolution(repo_root, tmp_path / 'algo',
+                           **{'train_cfg.max_generations': 0})
+    assert isinstance(runner.model, NetworkMorphism)
+    assert runner.train_loop.algorithm is runner.model
+
+
+def test_former_config_shape_evolves_the_same(repo_root, full_run, tmp_path):
+    """Configs of before the algorithm (a GenotypeClassifier model, init,
+    mutations and search_space in train_cfg) keep evolving identically."""
+    run_evolution(repo_root, tmp_path / 'legacy', config=LEGACY)
+    assert rows(tmp_path / 'legacy') == rows(full_run)
+    assert ((tmp_path / 'legacy' / 'best_genotype.yaml').read_text()
+            == (full_run / 'best_genotype.yaml').read_text())
+
+
 def test_bad_loop_config_is_an_error_naming_the_key(repo_root, tmp_path):
+    with pytest.raises(ConfigError, match="model.init \\(gml.NetworkMorphism"
+                       "\\) must be one of \\('net2net', 'r2r', 'random'\\), "
+                       "got 'copy'"):
+        run_evolution(repo_root, tmp_path, **{'model.init': 'copy'})
+    # the algorithm's keys belong to the algorithm, not to the loop
+    with pytest.raises(ConfigError, match="train_cfg.init: with model.type="
+                       "'gml.NetworkMorphism' give it in model \\(model.init"
+                       "\\), not in train_cfg"):
+        run_evolution(repo_root, tmp_path, **{'train_cfg.init': 'r2r'})
     with pytest.raises(ConfigError, match="train_cfg.init must be one of "
                        "\\('net2net', 'r2r', 'random'\\), got 'copy'"):
-        run_evolution(repo_root, tmp_path, **{'train_cfg.init': 'copy'})
+        run_evolution(repo_root, tmp_path, config=LEGACY,
+                      **{'train_cfg.init': 'copy'})
     # tools/search.py: a supernet search still needs its checkpoint (exit 2)
     spos = 'configs/nas/spos/spos_shufflenetv2_evolution_search_digits.py'
     r = subprocess.run([sys.executable, 'tools/search.py', spos],

@@ -1,3 +1,4 @@
+from .morphism import NetworkMorphism
 from .spos import SPOS
 
-__all__ = ['SPOS']
+__all__ = ['NetworkMorphism', 'SPOS']
