@@ -12,7 +12,7 @@ from gml.utils.errors import UserError
 INTERNAL = {
     # the executor's report of failed chunks; the search loops turn it into
     # a SearchError that names the candidates and the --resume command
-    'gml.engine.search.executors.ChunkError',
+    'gml.engine.dispatch.executors.ChunkError',
 }
 
 

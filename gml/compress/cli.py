@@ -99,7 +99,7 @@ def run_pipeline(path: str, work_dir: str, options: Optional[Dict] = None,
 
 def _measure_and_report(stages: List, state, work_dir: str, settings: dict,
                         prints: dict, log) -> dict:
-    from gml.engine.search.latency import device_name
+    from gml.engine.estimators.latency import device_name
     import torch
     from .measure import latency_ms, measure_models, stage_models
     from .report import write_reports

@@ -7,7 +7,7 @@ Params and FLOPs (multiply-accumulates at batch 1) are read from the ONNX
 graph itself, so float and int8 models are counted the same way; the size
 is the ONNX file's. Latency: batch 1 and 64, one thread, median over all
 timed calls with the fastest and slowest round's median as the spread
-(:func:`gml.engine.search.latency.compare_latency`).
+(:func:`gml.engine.estimators.latency.compare_latency`).
 """
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
@@ -75,7 +75,7 @@ def onnx_latency(paths: Dict[str, str], batches: Sequence[int] = (1, 64),
     batch size timed in the same interleaved rounds, one thread."""
     import torch
     from gml.deploy import ort_session
-    from gml.engine.search.latency import compare_latency
+    from gml.engine.estimators.latency import compare_latency
     torch.set_num_threads(1)
     fns = {}
     for name, path in paths.items():

@@ -13,7 +13,7 @@ has gml, even when ``.venv/bin/search-run`` was called without activating
 the environment.
 
 Why HPO does not dispatch through the NAS executors
-(:mod:`gml.engine.search.executors`, submitit): the two payloads differ.
+(:mod:`gml.engine.dispatch.executors`, submitit): the two payloads differ.
 An HPO job is the user's shell command rendered from the seed's template
 (any script, in any language, that must not import gml), whose only
 contract with the controller is files in its folder: ``exit_code`` here and

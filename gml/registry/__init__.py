@@ -140,10 +140,10 @@ PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS,
 METRICS = _child('metric', MMENGINE_METRICS)
 EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR)
 TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS, 'gml.models',
-                    'gml.engine.search.variation',
-                    'gml.engine.search.selection',
-                    'gml.engine.search.breeding',
-                    'gml.engine.search.screening')
+                    'gml.engine.strategies.variation',
+                    'gml.engine.strategies.selection',
+                    'gml.engine.strategies.breeding',
+                    'gml.engine.strategies.screening')
 VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS)
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS)
 LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS, 'gml.engine')

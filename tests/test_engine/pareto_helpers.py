@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 
 from gml.engine.runner import build_runner
-from gml.engine.search.latency import LatencyTable
+from gml.engine.estimators.latency import LatencyTable
 from gml.registry import MODELS
 
 MODEL = dict(

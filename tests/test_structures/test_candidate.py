@@ -3,7 +3,7 @@ files written before it existed resume), typed access."""
 import json
 
 from gml.structures import Candidate
-from gml.engine.search.search_report import CSV_FIELDS
+from gml.engine.reports.search_report import CSV_FIELDS
 
 
 def test_keys_in_the_csv_order_and_measures_after_the_subnet():

@@ -15,6 +15,14 @@ MOVED = {
     'gml.deploy.cli': 'gml.apis.deploy_tools',
     'gml.models.morphism.genotype': 'gml.structures.genotype',
 }
+# engine/ by concept: strategies, scoring, dispatch, estimators, reports
+from gml.engine.morphism import MOVED as _MORPHISM_MOVED  # noqa: E402
+from gml.engine.search import MOVED as _SEARCH_MOVED  # noqa: E402
+
+for _old_pkg, _moved in (('search', _SEARCH_MOVED),
+                         ('morphism', _MORPHISM_MOVED)):
+    for _name, _pkg in _moved.items():
+        MOVED[f'gml.engine.{_old_pkg}.{_name}'] = f'gml.engine.{_pkg}.{_name}'
 
 
 @pytest.mark.parametrize('old, new', sorted(MOVED.items()))
@@ -32,3 +40,16 @@ def test_old_from_imports_and_package_exports_work():
     assert ToolSession.__module__ == 'gml.apis.cli'
     assert normalize_scopes.__module__ == 'gml.registry.scopes'
     assert parse_cfg_options(['a.b=1']) == {'a.b': 1}
+
+
+def test_engine_moves_keep_old_imports_and_registrations():
+    from gml.engine.search.breeding import QuotaBreeding
+    from gml.engine.search import SubnetResourceEstimator, build_executor
+    from gml.engine.morphism import train_epochs
+    from gml.registry import TASK_UTILS
+    assert QuotaBreeding.__module__ == 'gml.engine.strategies.breeding'
+    assert SubnetResourceEstimator.__module__ == \
+        'gml.engine.estimators.resource_estimator'
+    assert build_executor.__module__ == 'gml.engine.dispatch.executors'
+    assert train_epochs.__module__ == 'gml.engine.scoring.child_trainer'
+    assert TASK_UTILS.get('gml.QuotaBreeding') is QuotaBreeding

@@ -52,10 +52,10 @@ def build_pruned(mutable_cfg: str):
 def cpu_latencies(mutable_cfgs: dict, batch: int = 128) -> dict:
     """CPU latency of one eval forward of ``batch`` 8x8 images through each
     structure, timed in interleaved rounds (median and the rounds'
-    spread, see ``gml.engine.search.latency.compare_latency``)."""
+    spread, see ``gml.engine.estimators.latency.compare_latency``)."""
     import torch
 
-    from gml.engine.search.latency import compare_latency
+    from gml.engine.estimators.latency import compare_latency
     x = torch.randn(batch, 3, 8, 8)
     models = {name: build_pruned(cfg) for name, cfg in mutable_cfgs.items()}
     return compare_latency(
@@ -142,7 +142,7 @@ def main():
           f'of {full_mflops:.4f})')
     print(f'exported structure MFLOPs (mmengine.analysis): '
           f'{pruned_mflops:.4f} ({dev:+.2f} % from target)')
-    from gml.engine.search.latency import format_latency
+    from gml.engine.estimators.latency import format_latency
     lat = cpu_latencies(dict(unpruned=full_file, pruned=subnet))
     print(f'CPU latency of one eval forward of 128 images, '
           f'{torch_threads()} torch thread(s), wall clock: median of 35 '

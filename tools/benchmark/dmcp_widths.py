@@ -71,7 +71,7 @@ def export(config, widths, shape, out):
 def main():
     args = parse_args()
     from gml.compress.measure import onnx_latency
-    from gml.engine.search.latency import format_latency
+    from gml.engine.estimators.latency import format_latency
     from gml.registry import MODELS
     from gml.config.loading import load_config
     with open(args.subnet) as f:

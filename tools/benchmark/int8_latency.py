@@ -103,7 +103,7 @@ def session(path: str, level: str = 'ORT_ENABLE_ALL'):
 def main():
     args = parse_args()
     import torch
-    from gml.engine.search.latency import compare_latency, device_name
+    from gml.engine.estimators.latency import compare_latency, device_name
     torch.set_num_threads(1)
     tmp = tempfile.mkdtemp(prefix='int8_latency_')
     print(f'onnxruntime CPU, 1 thread, {args.size}x{args.size}, '

@@ -37,8 +37,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import gml.models  # noqa: F401  (registers the models)
-    from gml.engine.morphism import evaluate_local, local_loader, train_epochs
-    from gml.engine.search.resource_estimator import count_flops
+    from gml.engine.scoring import evaluate_local, local_loader, train_epochs
+    from gml.engine.estimators.resource_estimator import count_flops
     from gml.structures.genotype import load_genotype
     from gml.models.morphism.inheritance import inherit
     from gml.models.morphism.mutation import Mutation

@@ -24,7 +24,7 @@ SPACES = {
 
 
 def main():
-    from gml.engine.search import (SubnetResourceEstimator, count_flops,
+    from gml.engine.estimators import (SubnetResourceEstimator, count_flops,
                                    count_params)
     from gml.registry import MODELS
     from gml.config.loading import load_config

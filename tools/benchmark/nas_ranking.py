@@ -70,8 +70,8 @@ def pick_subnets(mutator, estimator, num, seed):
 def supernet_scores(checkpoint, num, seed, dataset='digits'):
     from mmengine.runner import Runner, load_checkpoint
 
-    from gml.engine.search import SubnetResourceEstimator
-    from gml.engine.search.candidate_scorer import (cache_batches, evaluate,
+    from gml.engine.estimators import SubnetResourceEstimator
+    from gml.engine.scoring.candidate_scorer import (cache_batches, evaluate,
                                                     recalibrate_bn)
     from gml.registry import MODELS
     from gml.config.loading import load_config

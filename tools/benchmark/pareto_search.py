@@ -74,8 +74,8 @@ def main():
     p.add_argument('--cfg-options', nargs='+', default=[])
     args = p.parse_args()
 
-    from gml.engine.search.latency import LatencyTable
-    from gml.engine.search.pareto import front_records, hypervolume
+    from gml.engine.estimators.latency import LatencyTable
+    from gml.engine.strategies.pareto import front_records, hypervolume
     from gml.config.loading import load_config
     cfg = load_config(osp.join(ROOT, CONFIG))
     objectives = dict(cfg.train_cfg.objectives)

@@ -123,12 +123,12 @@ def kernels(float_ckpt, paths, work_dir, calib_batches):
 def latency(float_ckpt, paths, threads, repeats):
     """Per engine and batch size (1, 64): median ms per batch and the
     spread of the rounds' medians, the engines timed in interleaved rounds
-    (``gml.engine.search.latency.compare_latency``)."""
+    (``gml.engine.estimators.latency.compare_latency``)."""
     import numpy as np
     import torch
 
     from gml.deploy import build_float_model, ort_session
-    from gml.engine.search.latency import compare_latency
+    from gml.engine.estimators.latency import compare_latency
     from gml.models.algorithms.quantization import load_float_checkpoint
     from gml.config.loading import load_config
     torch.set_num_threads(threads)
@@ -214,7 +214,7 @@ def main():
 
     load = os.getloadavg()
     times = latency(*first, args.threads, args.repeats)
-    from gml.engine.search.latency import format_latency
+    from gml.engine.estimators.latency import format_latency
     print(f'\nCPU latency per batch, median of {args.repeats} runs '
           f'({args.threads} thread(s); the engines timed in {ROUNDS} '
           'interleaved rounds, in brackets the fastest and slowest round\'s '

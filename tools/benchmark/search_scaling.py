@@ -96,7 +96,7 @@ def cost_split(config, repeats=6):
     from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
 
-    from gml.engine.search.candidate_scorer import (cache_batches, evaluate,
+    from gml.engine.scoring.candidate_scorer import (cache_batches, evaluate,
                                                     recalibrate_bn)
     from gml.registry import MODELS
     from gml.config.loading import load_config

@@ -15,7 +15,7 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from gml.engine.morphism.evolution_report import RULES  # noqa: E402
+from gml.engine.reports.evolution_report import RULES  # noqa: E402
 from gml.apis.cli import OneLineErrorParser, fail  # noqa: E402
 
 
@@ -37,7 +37,7 @@ def main(argv=None):
     if not records:
         fail(f'{state_path}: no model trained yet')
     rule = args.rule or state.get('rule', 'greater')
-    from gml.engine.morphism.storyboard import write_storyboard
+    from gml.engine.reports.storyboard import write_storyboard
     out = args.out or osp.join(args.work_dir, 'storyboard.png')
     chain = write_storyboard(records, out, rule)
     print(f'{out}: ' + ' -> '.join(

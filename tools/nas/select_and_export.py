@@ -211,7 +211,7 @@ def export(args, chosen):
 
     from gml.deploy import (DeployableClassifier, compare_with_onnxruntime,
                             export_onnx)
-    from gml.engine.search.latency import cpu_latencies_ms
+    from gml.engine.estimators.latency import cpu_latencies_ms
     from mmengine.registry import DefaultScope
 
     from gml.registry import MODELS
@@ -278,7 +278,7 @@ def main(argv=None):
             'epochs', 'retrained_score', 'checkpoint', 'work_dir')},
         onnx=osp.abspath(onnx_path),
         onnxruntime_check=check, cpu_latency_batch1=latency)
-    from gml.engine.search.latency import format_latency
+    from gml.engine.estimators.latency import format_latency
     from gml.utils.fileio import atomic_dump_json
     atomic_dump_json(summary, osp.join(args.work_dir, 'selection.json'))
     print('\n| id | search score | latency_ms | MFLOPs | retrained '

@@ -36,16 +36,16 @@ from mmengine.dist import (all_gather_object, barrier,
                            get_dist_info, is_main_process)
 from mmengine.model import is_model_wrapper
 
-from gml.engine.search.candidate_scorer import CandidateScorer, cache_batches
-from gml.engine.search.executors import (BaseExecutor, ChunkError,
+from gml.engine.scoring.candidate_scorer import CandidateScorer, cache_batches
+from gml.engine.dispatch.executors import (BaseExecutor, ChunkError,
                                          InProcessExecutor, build_executor)
-from gml.engine.search.pending_generation import PendingGeneration
-from gml.engine.search.resource_estimator import SubnetResourceEstimator
-from gml.engine.search.scoring_job import (ScoreCandidate,
+from gml.engine.scoring.pending_generation import PendingGeneration
+from gml.engine.estimators.resource_estimator import SubnetResourceEstimator
+from gml.engine.scoring.scoring_job import (ScoreCandidate,
                                            save_scoring_context)
-from gml.engine.search.search_report import (write_candidates_csv,
+from gml.engine.reports.search_report import (write_candidates_csv,
                                              write_plots, write_subnets)
-from gml.engine.search.whole_dataset import whole_dataset_loader
+from gml.engine.scoring.whole_dataset import whole_dataset_loader
 from gml.structures import Candidate
 from gml.utils.errors import ConfigError, SearchError
 
@@ -104,7 +104,7 @@ class BaseSearchLoop(GenerationalLoop):
             candidates on the whole validation set) or 'data' (each rank
             scores every candidate on its share of the validation set).
         executor: None (score in this job) or a dict for
-            :func:`gml.engine.search.executors.build_executor`:
+            :func:`gml.engine.dispatch.executors.build_executor`:
             ``dict(type='slurm'|'local'|'auto', partition=..., chunk_size=...,
             max_parallel=..., timeout_min=..., retries=..., ...)``; jobs keep
             their files in ``WORK_DIR/search_jobs``.
@@ -346,8 +346,8 @@ class BaseSearchLoop(GenerationalLoop):
 
     def write_weights(self) -> None:
         """Each kept subnet as its own checkpoint (see ``save_weights``)."""
-        from gml.engine.search.candidate_scorer import recalibrate_bn
-        from gml.engine.search.latency import standalone_subnet
+        from gml.engine.scoring.candidate_scorer import recalibrate_bn
+        from gml.engine.estimators.latency import standalone_subnet
         from gml.utils.fileio import atomic_write_bytes
         saved, files = self.mutator.current_choices, self.weight_files()
         try:

@@ -6,18 +6,18 @@ costs (latency, training time)."""
 import os.path as osp
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from gml.engine.search.latency import LatencyTable
-from gml.engine.search.pareto import DIRECTIONS, front_records
-from gml.engine.search.pareto_report import (write_front_plot,
+from gml.engine.estimators.latency import LatencyTable
+from gml.engine.strategies.pareto import DIRECTIONS, front_records
+from gml.engine.reports.pareto_report import (write_front_plot,
                                              write_front_subnets,
                                              write_predictor_log)
-from gml.engine.search.screening import build_screening
-from gml.engine.search.search_report import (CSV_FIELDS,
+from gml.engine.strategies.screening import build_screening
+from gml.engine.reports.search_report import (CSV_FIELDS,
                                              write_candidates_csv,
                                              write_plots, write_subnets)
-from gml.engine.search.strategy import build_breeding, build_selection
-from gml.engine.search.timing_costs import TimingCosts
-from gml.engine.search.variation import variation_operators
+from gml.engine.strategies.strategy import build_breeding, build_selection
+from gml.engine.estimators.timing_costs import TimingCosts
+from gml.engine.strategies.variation import variation_operators
 from gml.registry import LOOPS
 from gml.utils.errors import ConfigError
 
@@ -59,25 +59,25 @@ class EvolutionSearchLoop(BaseSearchLoop):
             (``CrossoverMutationBreeding``'s; 0.5 when unset).
         breeding: the breeding scheme's config (default ``dict(
             type='QuotaBreeding', num_mutation=..., num_crossover=...)``,
-            see :mod:`gml.engine.search.breeding`); not with the keys
+            see :mod:`gml.engine.strategies.breeding`); not with the keys
             above.
         mutate_prob: probability that a mutant re-draws each block (the
             default mutation's ``prob``; 0.1 when unset).
         mutation: the mutation operator's config (default
             ``dict(type='UniformMutation', prob=mutate_prob)``, see
-            :mod:`gml.engine.search.variation`); not with ``mutate_prob``.
+            :mod:`gml.engine.strategies.variation`); not with ``mutate_prob``.
         crossover: the crossover operator's config (default
             ``dict(type='UniformCrossover', swapping_prob=0.5)``).
         selection: which candidates breed and how a parent is drawn
             (default ``dict(type='UniformTopSelection')``: the parents by
-            score, uniformly; see :mod:`gml.engine.search.selection`).
+            score, uniformly; see :mod:`gml.engine.strategies.selection`).
         latency: settings of the latency table (``batch_size``, ``warmup``,
             ``repeats``, ``rounds``, ``calibrate_subnets``,
             ``check_subnets``, ``clock``, ``lut_file``,
             ``max_check_error``, ``runtime``: ``'onnxruntime'`` (default,
             CPU, what the chosen model ships in) or ``'pytorch'`` (eager,
             on the model's device); see
-            :mod:`gml.engine.search.timing_costs`); needed (defaults apply)
+            :mod:`gml.engine.estimators.timing_costs`); needed (defaults apply)
             when ``latency_ms`` is an objective or limited, and gives every
             record a ``latency_ms`` when set.
         latency_range: ``(min, max)`` hard limit in ms, like
@@ -94,7 +94,7 @@ class EvolutionSearchLoop(BaseSearchLoop):
             {objective: regressor config}, pool_factor=4,
             min_records=num_candidates)`` (``type`` defaults to
             ``'PredictorScreening'``, see
-            :mod:`gml.engine.search.screening`).
+            :mod:`gml.engine.strategies.screening`).
         (other arguments: see :class:`BaseSearchLoop`)
     """
     # another latency table or other objectives: the saved candidates'

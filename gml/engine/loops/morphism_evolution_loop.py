@@ -35,15 +35,15 @@ import torch
 from mmengine.dist import (all_gather_object, barrier, get_rank,
                            get_world_size, is_main_process)
 
-from gml.engine.morphism.child_trainer import local_loader, train_epochs
-from gml.engine.morphism.evolution_report import (RULES, best_record,
+from gml.engine.scoring.child_trainer import local_loader, train_epochs
+from gml.engine.reports.evolution_report import (RULES, best_record,
                                                   best_so_far, find_meta,
                                                   meta_name, ranked,
                                                   write_best, write_csv,
                                                   write_plots)
 from mmengine.model import is_model_wrapper
 
-from gml.engine.search.resource_estimator import count_flops, count_params
+from gml.engine.estimators.resource_estimator import count_flops, count_params
 from gml.models.algorithms.nas.morphism import NetworkMorphism
 from gml.models.morphism.inheritance import INIT_METHODS
 from gml.models.morphism.mutation import Mutation
@@ -413,7 +413,7 @@ class MorphismEvolutionLoop(GenerationalLoop):
     def finish(self) -> None:
         best = best_record(self.records, self.rule)
         if is_main_process():
-            from gml.engine.morphism.storyboard import write_storyboard
+            from gml.engine.reports.storyboard import write_storyboard
             write_storyboard(self.records, osp.join(self.runner.work_dir,
                                                     'storyboard.png'),
                              self.rule)

@@ -5,7 +5,7 @@ lookup tables and optional POPNAS-style predictors that decide which
 offspring are worth scoring."""
 from typing import Dict, Mapping, Optional
 
-from gml.engine.search.pareto import DIRECTIONS
+from gml.engine.strategies.pareto import DIRECTIONS
 from gml.registry import LOOPS
 from gml.utils.errors import ConfigError
 

@@ -4,7 +4,7 @@ from typing import Dict, Union
 from mmengine.model import is_model_wrapper
 from mmengine.runner import TestLoop, ValLoop
 
-from gml.engine.search.candidate_scorer import cache_batches, recalibrate_bn
+from gml.engine.scoring.candidate_scorer import cache_batches, recalibrate_bn
 from gml.registry import LOOPS
 from gml.structures import subnet_from_cfg
 

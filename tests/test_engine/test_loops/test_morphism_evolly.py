@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from gml.engine.morphism.evolution_report import (best_record, best_so_far,
+from gml.engine.reports.evolution_report import (best_record, best_so_far,
                                                   find_meta, meta_name)
 from gml.utils.fileio import load_yaml
 
@@ -106,7 +106,7 @@ def test_tensorboard_has_the_evolution_scalars(less_run):
 
 def test_storyboard_of_the_best_lineage(less_run, repo_root, tmp_path,
                                         capsys):
-    from gml.engine.morphism.storyboard import best_lineage
+    from gml.engine.reports.storyboard import best_lineage
     records = json.loads((less_run / 'evolution_state.json').read_text())[
         'records']
     chain = best_lineage(records, 'less')

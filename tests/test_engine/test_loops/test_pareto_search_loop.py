@@ -130,7 +130,7 @@ def test_screening_keeps_the_budget_and_resume_is_exact(lut, tmp_path):
         assert float(row['mae']) == pytest.approx(mae)
     # each generation's fitted predictors are kept and predict what the
     # candidates record
-    from gml.engine.search.predictors import SubnetPredictors
+    from gml.engine.estimators.predictors import SubnetPredictors
     for g in (1, 2, 3):
         saved = SubnetPredictors.load(str(
             tmp_path / 'full' / 'predictors' / f'generation_{g}.joblib'))
@@ -221,7 +221,7 @@ def test_training_time_objective(tmp_path):
     table = json.loads((wd / 'train_time_lut.json').read_text())
     assert table['meta']['mode'] == 'train' and table['meta'][
         'batch_size'] == 8
-    from gml.engine.search.latency import LatencyTable
+    from gml.engine.estimators.latency import LatencyTable
     lut = LatencyTable.from_dict(table)
     for r in rows:
         assert float(r['train_ms']) == pytest.approx(

@@ -7,8 +7,8 @@ import torch
 
 from gml.engine.loops import SearchError
 from gml.engine.runner import build_runner
-from gml.engine.search.executors import InProcessExecutor
-from gml.engine.search.scoring_job import ScoreCandidate
+from gml.engine.dispatch.executors import InProcessExecutor
+from gml.engine.scoring.scoring_job import ScoreCandidate
 from gml.config.overrides import ConfigError
 from gml.config.loading import load_config
 from tests.data.tiny_supernet import CONFIG, build_tiny_supernet

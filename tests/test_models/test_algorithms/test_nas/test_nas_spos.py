@@ -6,7 +6,7 @@ import torch.nn as nn
 from mmcv.cnn import ConvModule
 from mmpretrain.structures import DataSample
 
-from gml.engine.search import count_flops, count_params
+from gml.engine.estimators import count_flops, count_params
 from gml.models.backbones.shufflenet_v2_oneshot import build_choice
 from gml.registry import MODELS
 from gml.structures import SubnetError, dump_subnet

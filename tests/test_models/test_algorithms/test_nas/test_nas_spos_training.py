@@ -11,7 +11,7 @@ import torch
 from mmengine.optim import build_optim_wrapper
 from mmengine.runner import Runner
 
-from gml.engine.search.candidate_scorer import (cache_batches, evaluate,
+from gml.engine.scoring.candidate_scorer import (cache_batches, evaluate,
                                                 recalibrate_bn)
 from gml.registry import MODELS
 

@@ -4,7 +4,7 @@ import csv
 
 import numpy as np
 
-from gml.engine.morphism.evolution_report import (lineage_layout,
+from gml.engine.reports.evolution_report import (lineage_layout,
                                                   write_csv, write_plots)
 
 

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from gml.engine.search import (SubnetResourceEstimator, count_flops,
+from gml.engine.estimators import (SubnetResourceEstimator, count_flops,
                                count_params)
 from gml.registry import MODELS
 

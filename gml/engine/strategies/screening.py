@@ -66,7 +66,7 @@ class PredictorScreening:
             raise ValueError('pool_factor must be >= 1, got '
                              f'{self.pool_factor!r}')
         # scikit-learn is imported only by searches that use it
-        from .predictors import build_regressor
+        from gml.engine.estimators.predictors import build_regressor
         for name, model in self.models.items():
             build_regressor(model, seed, f'train_cfg.predictor.models.{name}')
 
@@ -77,7 +77,7 @@ class PredictorScreening:
 
     def prepare(self, search_space: Mapping[str, Sequence],
                 seed: int) -> None:
-        from .predictors import SubnetPredictors
+        from gml.engine.estimators.predictors import SubnetPredictors
         self.predictors = SubnetPredictors(search_space, self.models, seed)
 
     # -- each generation --
@@ -128,7 +128,7 @@ class PredictorScreening:
                        logger) -> None:
         """Log how the predictions compare with generation ``done``'s
         scores."""
-        from .predictors import prediction_errors
+        from gml.engine.estimators.predictors import prediction_errors
         new = [r for r in records if r['generation'] == done]
         for name in self.objectives:
             scored = [r for r in new if f'predicted_{name}' in r]

@@ -1,6 +1,6 @@
 """The timing costs of a subnet, known before it is scored: its latency
 (``latency_ms``) and its training-step time (``train_ms``), each predicted
-by a per-op :class:`~gml.engine.search.latency.LatencyTable` measured once
+by a per-op :class:`~gml.engine.estimators.latency.LatencyTable` measured once
 on the search's device (or loaded from its file) and checked against
 whole-subnet timings.
 

@@ -4,7 +4,7 @@ import random
 import numpy as np
 import pytest
 
-from gml.engine.search.predictors import (SubnetPredictors, build_regressor,
+from gml.engine.estimators.predictors import (SubnetPredictors, build_regressor,
                                           prediction_errors)
 from gml.config.overrides import ConfigError
 

@@ -4,9 +4,9 @@ from collections import Counter
 
 import pytest
 
-from gml.engine.search.selection import (NSGA2TournamentSelection,
+from gml.engine.strategies.selection import (NSGA2TournamentSelection,
                                          UniformTopSelection)
-from gml.engine.search.strategy import build_selection
+from gml.engine.strategies.strategy import build_selection
 from gml.registry import TASK_UTILS
 from gml.utils.errors import ConfigError
 

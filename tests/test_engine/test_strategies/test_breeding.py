@@ -5,11 +5,11 @@ import random
 
 import pytest
 
-from gml.engine.search.breeding import (CrossoverMutationBreeding,
+from gml.engine.strategies.breeding import (CrossoverMutationBreeding,
                                         QuotaBreeding)
-from gml.engine.search.selection import UniformTopSelection
-from gml.engine.search.strategy import build_breeding
-from gml.engine.search.variation import UniformCrossover, UniformMutation
+from gml.engine.strategies.selection import UniformTopSelection
+from gml.engine.strategies.strategy import build_breeding
+from gml.engine.strategies.variation import UniformCrossover, UniformMutation
 from gml.registry import TASK_UTILS
 from gml.utils.errors import ConfigError
 

@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from gml.engine.search.strategy import build_strategy
-from gml.engine.search.variation import (UniformCrossover, UniformMutation,
+from gml.engine.strategies.strategy import build_strategy
+from gml.engine.strategies.variation import (UniformCrossover, UniformMutation,
                                          variation_operators)
 from gml.registry import TASK_UTILS
 from gml.utils.errors import ConfigError

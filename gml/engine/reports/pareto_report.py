@@ -11,7 +11,7 @@ from typing import Dict, List, Mapping, Sequence
 from gml.structures import dump_subnet
 from gml.utils.fileio import atomic_write_text
 
-from .pareto import front_records
+from gml.engine.strategies.pareto import front_records
 from .search_report import _save
 
 FRONT_DIR = 'pareto_front'

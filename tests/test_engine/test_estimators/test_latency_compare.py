@@ -2,7 +2,7 @@
 order of calls is checked, not the times)."""
 import torch
 
-from gml.engine.search.latency import compare_latency, format_latency
+from gml.engine.estimators.latency import compare_latency, format_latency
 
 
 def test_models_are_timed_in_interleaved_rounds():

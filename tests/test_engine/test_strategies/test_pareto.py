@@ -1,4 +1,4 @@
-"""gml.engine.search.pareto against Optuna's (private) NSGA-II helpers and
+"""gml.engine.strategies.pareto against Optuna's (private) NSGA-II helpers and
 hand-computed cases."""
 import itertools
 
@@ -9,7 +9,7 @@ from optuna.samplers.nsgaii._elite_population_selection_strategy import \
     _calc_crowding_distance
 from optuna.study._multi_objective import _fast_non_domination_rank
 
-from gml.engine.search.pareto import (crowding_distance, front_records,
+from gml.engine.strategies.pareto import (crowding_distance, front_records,
                                       hypervolume, non_dominated_ranks,
                                       nsga2_order, pareto_mask, to_losses)
 

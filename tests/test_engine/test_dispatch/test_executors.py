@@ -1,7 +1,7 @@
-"""gml.engine.search.executors: chunks, order, retries, failure reports."""
+"""gml.engine.dispatch.executors: chunks, order, retries, failure reports."""
 import pytest
 
-from gml.engine.search.executors import (ChunkError, InProcessExecutor,
+from gml.engine.dispatch.executors import (ChunkError, InProcessExecutor,
                                          SubmititExecutor, build_executor)
 from tests.data.executor_fns import Flaky
 

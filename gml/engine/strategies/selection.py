@@ -2,7 +2,7 @@
 candidates breed, and how one parent is drawn from them.
 
 Strategy objects, like the variation operators
-(:mod:`gml.engine.search.variation`): a search loop builds one from
+(:mod:`gml.engine.strategies.variation`): a search loop builds one from
 ``train_cfg.selection``, lets it ``check`` the objectives
 (``{name: 'max'|'min'}``) once, then calls ``parents`` with its records,
 objectives and how many parents it keeps, and ``pick`` with those parents

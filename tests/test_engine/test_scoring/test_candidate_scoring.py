@@ -12,13 +12,13 @@ from mmengine.runner import Runner
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils.data import DataLoader, DistributedSampler
 
-from gml.engine.search.candidate_scorer import (CandidateScorer,
+from gml.engine.scoring.candidate_scorer import (CandidateScorer,
                                                 cache_batches, evaluate,
                                                 scalar_metrics)
-from gml.engine.search.pending_generation import PendingGeneration
-from gml.engine.search.scoring_job import (ScoreCandidate,
+from gml.engine.scoring.pending_generation import PendingGeneration
+from gml.engine.scoring.scoring_job import (ScoreCandidate,
                                            save_scoring_context)
-from gml.engine.search.whole_dataset import whole_dataset_loader
+from gml.engine.scoring.whole_dataset import whole_dataset_loader
 from gml.config.loading import load_config
 from tests.data.tiny_supernet import CONFIG, build_tiny_supernet
 

@@ -3,7 +3,7 @@ large a pool it asks for, its one-line errors, and that the Pareto loop
 calls the one its config names."""
 import pytest
 
-from gml.engine.search.screening import PredictorScreening, build_screening
+from gml.engine.strategies.screening import PredictorScreening, build_screening
 from gml.registry import TASK_UTILS
 from gml.utils.errors import ConfigError
 

@@ -5,7 +5,7 @@ import random
 import pytest
 import torch
 
-from gml.engine.search.latency import LatencyTable, standalone_subnet
+from gml.engine.estimators.latency import LatencyTable, standalone_subnet
 from tests.test_engine.pareto_helpers import build_supernet
 
 #: the stated accuracy of the table's whole-subnet latency (mean |relative
