@@ -7,7 +7,7 @@ import torch
 from gml.models.backbones.genotype_net import GenotypeNet
 from gml.structures.genotype import (dump_genotype, genotype_yaml,
                                           load_genotype)
-from gml.models.morphism.mutation import MUTATIONS, GenotypeMutator
+from gml.models.mutators.genotype_mutator import MUTATIONS, GenotypeMutator
 from gml.utils.errors import ConfigError
 
 TWO_BRANCHES = {'branches': {
@@ -90,7 +90,7 @@ def test_the_bounds_have_one_name_distinct_from_hpo_search_space():
     """issue 25: morphism's bounds are GenotypeBounds; the old name still
     imports, and HPO's SearchSpace is another class."""
     from gml.hpo.space import SearchSpace as HPOSpace
-    from gml.models.morphism import mutation
+    from gml.models.morphism import mutation  # the old path
     assert mutation.SearchSpace is mutation.GenotypeBounds
     assert mutation.GenotypeBounds is not HPOSpace
     bounds = GenotypeMutator(space=dict(filters=(8, 32))).space

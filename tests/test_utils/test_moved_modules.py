@@ -13,8 +13,12 @@ MOVED = {
     'gml.utils.build_errors': 'gml.registry.build_errors',
     'gml.utils.cli': 'gml.apis.cli',
     'gml.deploy.cli': 'gml.apis.deploy_tools',
-    'gml.models.morphism.genotype': 'gml.structures.genotype',
 }
+# morphism: the fx surgery is a task module, the genotype mutator a mutator
+from gml.models.morphism import MOVED as _MODEL_MORPHISM_MOVED  # noqa: E402
+
+for _name, _new in _MODEL_MORPHISM_MOVED.items():
+    MOVED[f'gml.models.morphism.{_name}'] = _new
 # engine/ by concept: strategies, scoring, dispatch, estimators, reports
 from gml.engine.morphism import MOVED as _MORPHISM_MOVED  # noqa: E402
 from gml.engine.search import MOVED as _SEARCH_MOVED  # noqa: E402

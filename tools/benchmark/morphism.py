@@ -40,8 +40,8 @@ def main(argv=None):
     from gml.engine.scoring import evaluate_local, local_loader, train_epochs
     from gml.engine.estimators.resource_estimator import count_flops
     from gml.structures.genotype import load_genotype
-    from gml.models.morphism.inheritance import inherit
-    from gml.models.morphism.mutation import Mutation
+    from gml.models.task_modules.morphism.inheritance import inherit
+    from gml.models.mutators.genotype_mutator import Mutation
     from mmengine.evaluator import Evaluator
 
     from gml.registry import DATASETS, MODELS

@@ -45,8 +45,8 @@ from mmengine.model import is_model_wrapper
 
 from gml.engine.estimators.resource_estimator import count_flops, count_params
 from gml.models.algorithms.nas.morphism import NetworkMorphism
-from gml.models.morphism.inheritance import INIT_METHODS
-from gml.models.morphism.mutation import Mutation
+from gml.models.task_modules.morphism.inheritance import INIT_METHODS
+from gml.models.mutators.genotype_mutator import Mutation
 from gml.registry import DATASETS, LOOPS
 from gml.structures.genotype import Genotype, load_genotype
 from gml.utils.checkpoint import (check_state_dict_fits, load_checkpoint_file,

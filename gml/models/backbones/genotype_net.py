@@ -19,7 +19,7 @@ from mmcv.cnn import build_activation_layer
 from mmengine.model import BaseModule
 
 from gml.structures.genotype import Block, Genotype, load_genotype
-from gml.models.morphism.identity import identity_bn_, zero_pair_
+from gml.models.task_modules.morphism.identity import identity_bn_, zero_pair_
 from gml.registry import MODELS
 
 

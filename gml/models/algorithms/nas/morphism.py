@@ -14,8 +14,8 @@ from typing import Dict, Optional, Tuple
 import torch
 import torch.nn as nn
 
-from gml.models.morphism.inheritance import INIT_METHODS, Inheritance, inherit
-from gml.models.morphism.mutation import GenotypeMutator, Mutation
+from gml.models.task_modules.morphism.inheritance import INIT_METHODS, Inheritance, inherit
+from gml.models.mutators.genotype_mutator import GenotypeMutator, Mutation
 from gml.registry import MODELS
 from gml.structures.genotype import Genotype, load_genotype
 from gml.utils.errors import ConfigError
@@ -42,7 +42,7 @@ class NetworkMorphism(BaseAlgorithm):
         init: how new units of a growing mutation start: ``'r2r'``,
             ``'net2net'`` (function-preserving) or ``'random'``.
         mutations: relative weight of each mutation kind (see
-            ``gml.models.morphism.mutation.MUTATIONS``); ``None``: all alike.
+            ``gml.models.mutators.genotype_mutator.MUTATIONS``); ``None``: all alike.
         search_space: the genotypes' bounds (see ``GenotypeBounds``).
         data_preprocessor: defaults to the model config's one.
         init_cfg: mmengine init config.

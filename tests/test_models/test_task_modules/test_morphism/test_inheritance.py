@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from gml.structures.genotype import load_genotype
-from gml.models.morphism.inheritance import inherit
-from gml.models.morphism.mutation import GenotypeMutator, Mutation
+from gml.models.task_modules.morphism.inheritance import inherit
+from gml.models.mutators.genotype_mutator import GenotypeMutator, Mutation
 from gml.registry import MODELS
 
 from .test_transforms import _randomize_bn

@@ -2,7 +2,7 @@
 semantics).
 
 Each operator returns a child genotype and a :class:`Mutation` saying what
-changed; ``gml.models.morphism.inheritance`` turns the parent's weights into
+changed; ``gml.models.task_modules.morphism.inheritance`` turns the parent's weights into
 the child's. Operators that map to a function-preserving transform:
 
 - ``filters`` up: Net2WiderNet / R2WiderR on the block's output units;

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gml.models.morphism import (MorphismError, deepen, net2deeper,
+from gml.models.task_modules.morphism import (MorphismError, deepen, net2deeper,
                                  net2wider, r2deeper, r2wider, widen,
                                  widen_kernel)
 

@@ -9,12 +9,12 @@ import torch
 import torch.nn as nn
 
 from gml.structures.genotype import load_genotype
-from gml.models.morphism.inheritance import inherit
-from gml.models.morphism.mutation import GenotypeMutator
+from gml.models.task_modules.morphism.inheritance import inherit
+from gml.models.mutators.genotype_mutator import GenotypeMutator
 from gml.registry import MODELS
 
-from .test_inheritance import PARENT, X
-from .test_transforms import _randomize_bn
+from ..test_task_modules.test_morphism.test_inheritance import PARENT, X
+from ..test_task_modules.test_morphism.test_transforms import _randomize_bn
 
 
 def build(genotype=PARENT, seed=0, **backbone):

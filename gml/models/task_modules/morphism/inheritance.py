@@ -17,7 +17,7 @@ import torch.nn as nn
 from .errors import MorphismError
 from gml.structures.genotype import Genotype
 from .graph import Reader, WidenTarget
-from .mutation import Mutation
+from gml.models.mutators.genotype_mutator import Mutation
 from .transforms import apply_widen, pad_kernel
 from .widen_plan import WidenPlan
 
