@@ -1,8 +1,6 @@
 """What a morphism evolution leaves in its work dir: the CSV of every model,
 the best genotype and checkpoint, the fitness curve and the lineage."""
-import csv
 import glob
-import io
 import os.path as osp
 import shutil
 from typing import Dict, List, Tuple
@@ -10,7 +8,8 @@ from typing import Dict, List, Tuple
 import numpy as np
 
 from gml.structures.genotype import dump_genotype, load_genotype
-from gml.utils.fileio import atomic_write_bytes, atomic_write_text
+
+from .writer import pyplot, save_figure, write_table
 
 CSV_FIELDS = ('id', 'name', 'generation', 'parent', 'mutation', 'fitness',
               'score', 'params', 'flops', 'training_time',
@@ -49,21 +48,19 @@ def find_meta(models_dir: str, name: str) -> str:
 
 
 def write_csv(records: List[Dict], path: str) -> None:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_FIELDS)
-    for r in records:
-        m = r.get('mutation') or {}
-        inh = r.get('inheritance') or {}
-        writer.writerow([
-            r['id'], r['name'], r['generation'], r['parent'],
+    write_table(path, CSV_FIELDS, (_csv_row(r) for r in records))
+
+
+def _csv_row(r: Dict) -> List:
+    m = r.get('mutation') or {}
+    inh = r.get('inheritance') or {}
+    return [r['id'], r['name'], r['generation'], r['parent'],
             m.get('text', 'seed' if r['parent'] is None else ''),
             f'{r["fitness"]:.6f}', f'{r["score"]:.4f}', r['params'],
             r['flops'], f'{r["training_time"]:.3f}',
             inh.get('function_preserving', ''),
             '' if r.get('max_abs_diff') is None else
-            f'{r["max_abs_diff"]:.3g}', r.get('rank', 0), r['key']])
-    atomic_write_text(path, out.getvalue())
+            f'{r["max_abs_diff"]:.3g}', r.get('rank', 0), r['key']]
 
 
 def write_best(records: List[Dict], work_dir: str, score_key: str,
@@ -80,12 +77,6 @@ def write_best(records: List[Dict], work_dir: str, score_key: str,
     shutil.copyfile(best['checkpoint'], tmp)
     shutil.move(tmp, dst)  # a rename: readers never see half a file
     return best
-
-
-def _save(fig, path: str) -> None:
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png', dpi=100)
-    atomic_write_bytes(path, buf.getvalue())
 
 
 def lineage_layout(records: List[Dict], rule: str = 'greater'
@@ -145,9 +136,7 @@ def write_plots(records: List[Dict], work_dir: str,
     """``fitness.png`` (every model and the best so far per generation) and
     ``lineage.png`` (which child came from which parent); returns the
     lineage's edges as drawn (:func:`lineage_edges`)."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     gens = sorted({r['generation'] for r in records})
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
     ax.scatter([r['generation'] for r in records],
@@ -161,7 +150,7 @@ def write_plots(records: List[Dict], work_dir: str,
     ax.set_xticks(gens)
     ax.legend()
     fig.tight_layout()
-    _save(fig, osp.join(work_dir, 'fitness.png'))
+    save_figure(fig, osp.join(work_dir, 'fitness.png'))
 
     pos = lineage_layout(records, rule)
     edges = lineage_edges(records, pos)
@@ -191,6 +180,5 @@ def write_plots(records: List[Dict], work_dir: str,
     ax.set_xticks(gens)
     ax.set_title('lineage (edges: parent -> child, label: mutation)')
     fig.tight_layout()
-    _save(fig, osp.join(work_dir, 'lineage.png'))
-    plt.close('all')
+    save_figure(fig, osp.join(work_dir, 'lineage.png'))
     return edges

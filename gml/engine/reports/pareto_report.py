@@ -1,18 +1,15 @@
 """What a Pareto search leaves in its work dir besides the single-objective
 files: the front (CSV and one subnet yaml per member), the predictors' log
 and one plot of the front per generation."""
-import csv
 import glob
-import io
 import os
 import os.path as osp
 from typing import Dict, List, Mapping, Sequence
 
-from gml.structures import dump_subnet
-from gml.utils.fileio import atomic_write_text
-
 from gml.engine.strategies.pareto import front_records
-from .search_report import _save
+from gml.structures import dump_subnet
+
+from .writer import pyplot, save_figure, write_table
 
 FRONT_DIR = 'pareto_front'
 PLOT_DIR = 'plots'
@@ -39,12 +36,8 @@ def write_front_subnets(front: List[Dict], work_dir: str,
 
 
 def write_predictor_log(log: List[Dict], path: str) -> None:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(PREDICTOR_FIELDS)
-    for row in log:
-        writer.writerow([row.get(k, '') for k in PREDICTOR_FIELDS])
-    atomic_write_text(path, out.getvalue())
+    write_table(path, PREDICTOR_FIELDS,
+                ([row.get(k, '') for k in PREDICTOR_FIELDS] for row in log))
 
 
 AXES = (('latency_ms', 'latency (ms)'), ('flops_M', 'MFLOPs'),
@@ -60,9 +53,7 @@ def write_front_plot(records: List[Dict], front: List[Dict],
     grey, the newest generation ringed, the front over all objectives in
     red (a member may look dominated in a 2-D projection) and the front of
     each plane as a red staircase."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     axes_keys = [(k, label) for k, label in AXES
                  if records and k in records[0]
                  and (k in objectives or k != 'params_M')]
@@ -92,6 +83,5 @@ def write_front_plot(records: List[Dict], front: List[Dict],
                  fontsize=8)
     fig.tight_layout()
     path = osp.join(work_dir, PLOT_DIR, f'pareto_gen_{last:03d}.png')
-    _save(fig, path)
-    plt.close(fig)
+    save_figure(fig, path)
     return path

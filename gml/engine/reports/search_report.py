@@ -1,11 +1,10 @@
 """What a search leaves in its work dir: CSV, subnet yamls and plots."""
-import csv
-import io
 import os.path as osp
 from typing import Dict, List, Sequence
 
 from gml.structures import Candidate, dump_subnet
-from gml.utils.fileio import atomic_write_bytes, atomic_write_text
+
+from .writer import pyplot, save_figure, write_table
 
 CSV_FIELDS = Candidate.FIELDS
 
@@ -15,13 +14,9 @@ def write_candidates_csv(records: List[Dict], path: str,
     """One row per evaluated candidate, its choices in the last columns
     (a field a record lacks is left empty)."""
     layers = list(records[0]['subnet']) if records else []
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(list(fields) + layers)
-    for r in records:
-        writer.writerow([r.get(k, '') for k in fields]
-                        + [r['subnet'][n] for n in layers])
-    atomic_write_text(path, out.getvalue())
+    write_table(path, list(fields) + layers,
+                ([r.get(k, '') for k in fields]
+                 + [r['subnet'][n] for n in layers] for r in records))
 
 
 def write_subnets(top: List[Dict], work_dir: str, score_key: str) -> None:
@@ -39,9 +34,7 @@ def write_subnets(top: List[Dict], work_dir: str, score_key: str) -> None:
 def write_plots(records: List[Dict], work_dir: str, score_key: str) -> None:
     """``search_curve.png`` (score per generation) and
     ``score_vs_flops.png``."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     gens = sorted({r['generation'] for r in records})
     best, mean, best_so_far = [], [], float('-inf')
     for g in gens:
@@ -56,7 +49,7 @@ def write_plots(records: List[Dict], work_dir: str, score_key: str) -> None:
     ax.set_ylabel(score_key)
     ax.legend()
     fig.tight_layout()
-    _save(fig, osp.join(work_dir, 'search_curve.png'))
+    save_figure(fig, osp.join(work_dir, 'search_curve.png'))
     fig, ax = plt.subplots(figsize=(5, 3.5))
     sc = ax.scatter([r['flops_M'] for r in records],
                     [r['score'] for r in records],
@@ -65,11 +58,4 @@ def write_plots(records: List[Dict], work_dir: str, score_key: str) -> None:
     ax.set_xlabel('MFLOPs')
     ax.set_ylabel(score_key)
     fig.tight_layout()
-    _save(fig, osp.join(work_dir, 'score_vs_flops.png'))
-    plt.close('all')
-
-
-def _save(fig, path: str) -> None:
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png', dpi=100)
-    atomic_write_bytes(path, buf.getvalue())
+    save_figure(fig, osp.join(work_dir, 'score_vs_flops.png'))

@@ -8,13 +8,12 @@ mutation touched highlighted, titled with the model's fitness and params.
 
     python tools/nas/morphism_storyboard.py WORK_DIR  # from a finished run
 """
-import io
 from typing import Dict, List
 
 from gml.structures.genotype import load_genotype
-from gml.utils.fileio import atomic_write_bytes
 
 from .evolution_report import best_record
+from .writer import pyplot, save_figure
 
 
 def best_lineage(records: List[Dict], rule: str = 'greater') -> List[Dict]:
@@ -66,9 +65,7 @@ def _draw(ax, record: Dict, max_filters: int) -> None:
 def write_storyboard(records: List[Dict], path: str,
                      rule: str = 'greater') -> List[Dict]:
     """Draw the best lineage as a PNG strip at ``path``; return it."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     chain = best_lineage(records, rule)
     max_filters = max(b.filters_out for r in chain
                       for _, b in load_genotype(r['genotype']).blocks())
@@ -79,8 +76,5 @@ def write_storyboard(records: List[Dict], path: str,
     fig.suptitle('growth of the best model\n(red: what the mutation changed)',
                  fontsize=8)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png', dpi=110)
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    save_figure(fig, path, dpi=110)
     return chain
