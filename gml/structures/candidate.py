@@ -8,7 +8,7 @@ What is known at proposal (costs: FLOPs, params, a latency table's times,
 a screening's predictions) and the score are filled once, when the record
 is made; nothing is patched in afterwards.
 """
-from typing import Dict, Mapping
+from typing import Mapping
 
 
 class Candidate(dict):
@@ -40,17 +40,3 @@ class Candidate(dict):
     def from_dict(cls, record: Mapping) -> 'Candidate':
         """A record read back from a state file (or any mapping)."""
         return cls(**record)
-
-    @property
-    def score(self) -> float:
-        return self['score']
-
-    @property
-    def subnet(self) -> Dict:
-        return self['subnet']
-
-    @property
-    def measures(self) -> Dict[str, float]:
-        """What is known besides the leading fields and the subnet."""
-        return {k: v for k, v in self.items()
-                if k not in self.FIELDS and k != 'subnet'}

@@ -293,20 +293,24 @@ class EvolutionSearchLoop(BaseSearchLoop):
 
     def write_results(self) -> None:
         work_dir = self.runner.work_dir
-        fields = self.csv_fields
         write_candidates_csv(self.records,
-                             osp.join(work_dir, 'candidates.csv'), fields)
-        if self.multi_objective:
-            front = self.front
-            write_candidates_csv(front, osp.join(work_dir,
-                                                 'pareto_front.csv'), fields)
-            write_front_subnets(front, work_dir, fields, self.score_key)
+                             osp.join(work_dir, 'candidates.csv'),
+                             self.csv_fields)
         write_subnets(self.top, work_dir, self.score_key)
         if self.screening is not None:
             write_predictor_log(self.screening.log,
                                 osp.join(work_dir, 'predictors.csv'))
         if self.multi_objective:
-            write_front_plot(self.records, front, self.generation, work_dir,
-                             self.score_key, self.objectives)
+            self.write_front(work_dir)
         else:
             write_plots(self.records, work_dir, self.score_key)
+
+    def write_front(self, work_dir: str) -> None:
+        """``pareto_front.csv``, ``pareto_front/*.yaml`` and this
+        generation's plot of the front."""
+        front = self.front
+        write_candidates_csv(front, osp.join(work_dir, 'pareto_front.csv'),
+                             self.csv_fields)
+        write_front_subnets(front, work_dir, self.csv_fields, self.score_key)
+        write_front_plot(self.records, front, self.generation, work_dir,
+                         self.score_key, self.objectives)
