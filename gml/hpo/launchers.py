@@ -27,6 +27,16 @@ or ``sacct``) instead of the job's own files; putting the callable under
 these launchers would mean writing a pickle protocol of our own. What both
 share is what they need from Slurm (``sbatch`` and ``squeue``), and a
 reattach after a restart, each from its own journal.
+
+Measured (``python tools/benchmark/dispatch_overhead.py``: the command
+``true`` launched and collected 30 times through each layer's local
+backend, interleaved, on a 2-core machine under load 2): this launcher
+takes 10.6 ms wall and 4.1 ms of CPU per job; submitit's local executor,
+the NAS path, takes 1,002 ms wall (its result polling) and 302 ms of CPU
+(a Python interpreter that imports submitit and unpickles the call). HPO
+launches thousands of short trials (``hpo_launch_overhead.py`` holds it to
+20 ms per job), NAS a few chunks of minutes each, so each layer keeps the
+protocol its payload needs.
 """
 import os
 import signal

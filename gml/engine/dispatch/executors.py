@@ -15,7 +15,9 @@ item runs twice. What is done is the caller's to skip (``on_result``
 saves it).
 
 Used by the subnet searches to score candidates; nothing in it is specific
-to them (child trainings can be dispatched the same way).
+to them (child trainings can be dispatched the same way). HPO's trials, a
+user's shell command each, go through :mod:`gml.hpo.launchers` instead;
+its docstring says why, with the measured cost per job of both.
 """
 import inspect
 import os
