@@ -143,7 +143,8 @@ TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS, 'gml.models',
                     'gml.engine.strategies.variation',
                     'gml.engine.strategies.selection',
                     'gml.engine.strategies.breeding',
-                    'gml.engine.strategies.screening')
+                    'gml.engine.strategies.screening',
+                    'gml.engine.estimators.resource_estimator')
 VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS)
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS)
 LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS, 'gml.engine')

@@ -13,6 +13,8 @@ import torch
 import torch.nn as nn
 from mmengine.analysis import FlopAnalyzer
 
+from gml.registry import TASK_UTILS
+
 
 def count_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
@@ -36,8 +38,14 @@ def _analyzer(model: nn.Module, input_shape: Sequence[int]) -> FlopAnalyzer:
     return analyzer
 
 
+@TASK_UTILS.register_module()
 class SubnetResourceEstimator:
     """Per-block lookup table of FLOPs/params for a supernet's subnets.
+
+    The search loops build it from ``train_cfg.estimator`` (this class by
+    default, like MMRazor's ``ResourceEstimator`` task module), passing
+    the three arguments below; an estimator of one's own registered in
+    ``TASK_UTILS`` takes them and provides :meth:`estimate`.
 
     Args:
         supernet: the searchable network (e.g. SPOS's ``architecture``).

@@ -40,7 +40,8 @@ from gml.engine.scoring.candidate_scorer import CandidateScorer, cache_batches
 from gml.engine.dispatch.executors import (BaseExecutor, ChunkError,
                                          InProcessExecutor, build_executor)
 from gml.engine.scoring.pending_generation import PendingGeneration
-from gml.engine.estimators.resource_estimator import SubnetResourceEstimator
+from gml.engine.estimators import resource_estimator  # noqa: F401 (registers)
+from gml.engine.strategies.strategy import build_strategy
 from gml.engine.scoring.scoring_job import (ScoreCandidate,
                                            save_scoring_context)
 from gml.engine.reports.search_report import (write_candidates_csv,
@@ -96,6 +97,10 @@ class BaseSearchLoop(GenerationalLoop):
         flops_range / params_range: ``(min, max)`` in millions; either end
             may be None. Candidates outside are never evaluated.
         input_shape: ``(C, H, W)`` used to count FLOPs.
+        estimator: what a subnet costs in FLOPs and params: a
+            ``TASK_UTILS`` config built with ``supernet``, ``mutator`` and
+            ``input_shape`` (default: ``gml.SubnetResourceEstimator``,
+            per-block lookup tables).
         calibrate_batches: training batches used to recalibrate BN.
         calibrate_dataloader: defaults to the runner's train dataloader.
         seed: of the search's own RNG (default: the runner's seed).
@@ -134,6 +139,7 @@ class BaseSearchLoop(GenerationalLoop):
                  flops_range: Optional[Sequence[Optional[float]]] = None,
                  params_range: Optional[Sequence[Optional[float]]] = None,
                  input_shape: Sequence[int] = (3, 224, 224),
+                 estimator: Optional[Dict] = None,
                  calibrate_batches: int = 10,
                  calibrate_dataloader=None,
                  seed: Optional[int] = None,
@@ -170,6 +176,7 @@ class BaseSearchLoop(GenerationalLoop):
         self.flops_range = self._check_range('flops_range', flops_range)
         self.params_range = self._check_range('params_range', params_range)
         self.input_shape = tuple(input_shape)
+        self.estimator_cfg = estimator
         self.calibrate_batches = calibrate_batches
         self._calibrate_dataloader = calibrate_dataloader
         self.seed = runner.seed if seed is None else seed
@@ -298,8 +305,12 @@ class BaseSearchLoop(GenerationalLoop):
                               'model must be gml.SPOS without mutable_cfg')
         self.mutator = self.model.mutator
         self.search_space = self.mutator.search_space
-        self.estimator = SubnetResourceEstimator(
-            self.model.architecture, self.mutator, self.input_shape)
+        self.estimator = build_strategy(
+            self.estimator_cfg, dict(type='gml.SubnetResourceEstimator'),
+            'train_cfg.estimator',
+            default_args=dict(supernet=self.model.architecture,
+                              mutator=self.mutator,
+                              input_shape=self.input_shape))
         self.scorer = self.build_scorer()
         self.prepare()
 

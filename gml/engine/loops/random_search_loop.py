@@ -14,7 +14,8 @@ class RandomSearchLoop(BaseSearchLoop):
 
     Args:
         runner, dataloader, evaluator, max_epochs, top_k, score_key,
-            flops_range, params_range, input_shape, calibrate_batches,
+            flops_range, params_range, input_shape, estimator,
+            calibrate_batches,
             calibrate_dataloader, seed, max_trials, score_mode, executor,
             resume, save_weights: as :class:`BaseSearchLoop`.
         num_candidates: random subnets per generation (``max_epochs``

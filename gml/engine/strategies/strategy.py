@@ -7,16 +7,18 @@ from gml.registry import TASK_UTILS
 from gml.utils.errors import ConfigError
 
 
-def build_strategy(cfg: Optional[Mapping], default: Mapping, key: str):
-    """The strategy object ``cfg`` (``default`` when None) describes; a
-    bad one is a :class:`ConfigError` naming ``key`` (e.g.
+def build_strategy(cfg: Optional[Mapping], default: Mapping, key: str,
+                   default_args: Optional[Mapping] = None):
+    """The strategy object ``cfg`` (``default`` when None) describes,
+    built with ``default_args`` (what the loop knows at run time); a bad
+    one is a :class:`ConfigError` naming ``key`` (e.g.
     ``train_cfg.mutation``)."""
     cfg = dict(default if cfg is None else cfg)
     if 'type' not in cfg:
         raise ConfigError(f'{key}: no type given; expected e.g. '
                           f"dict(type={default['type']!r})")
     try:
-        return TASK_UTILS.build(cfg)
+        return TASK_UTILS.build(cfg, default_args=default_args)
     except ConfigError as e:  # the registry's explanation: re-rooted
         text, root = str(e), f'{TASK_UTILS.name}.'
         raise ConfigError(f'{key}.{text[len(root):]}' if text.startswith(root)

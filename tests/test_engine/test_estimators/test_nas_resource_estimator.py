@@ -4,8 +4,9 @@ import random
 import pytest
 
 from gml.engine.estimators import (SubnetResourceEstimator, count_flops,
-                               count_params)
-from gml.registry import MODELS
+                                   count_params)
+from gml.registry import MODELS, TASK_UTILS
+from gml.utils.errors import ConfigError
 
 MODEL = dict(type='mmcls.ImageClassifier',
              backbone=dict(type='gml.ShuffleNetV2_OneShot',
@@ -35,3 +36,35 @@ def test_lookup_table_matches_mmengine_analysis_on_fixed_subnets(share):
         assert params == count_params(fixed)
         seen.add(flops)
     assert len(seen) == 2  # the estimate does depend on the choices
+
+
+@TASK_UTILS.register_module()
+class _HalfFlopsEstimator(SubnetResourceEstimator):
+    """A user's own estimator (here: half the FLOPs of the lookup tables)."""
+
+    def estimate(self, subnet):
+        flops, params = super().estimate(subnet)
+        return flops // 2, params
+
+
+def test_search_takes_its_estimator_from_the_config(tmp_path):
+    """train_cfg.estimator builds a registered estimator with the supernet,
+    mutator and input shape; its figures are the records' and the limits'."""
+    import torch
+
+    from tests.data.tiny_supernet import build_tiny_supernet
+    from tests.test_engine.test_loops.test_search_loop_scoring import search
+    torch.manual_seed(3)
+    ckpt = str(tmp_path / 'supernet.pth')
+    torch.save({'state_dict': build_tiny_supernet().state_dict(),
+                'meta': {}}, ckpt)
+    ref = search(ckpt, tmp_path / 'ref')
+    own = search(ckpt, tmp_path / 'own',
+                 estimator=dict(type='_HalfFlopsEstimator'))
+    assert type(own.estimator) is _HalfFlopsEstimator
+    assert type(ref.estimator) is SubnetResourceEstimator
+    for r in own.records:
+        flops, _ = ref.estimator.estimate(r['subnet'])
+        assert r['flops_M'] == round(flops // 2 / 1e6, 6)
+    with pytest.raises(ConfigError, match=r'train_cfg.estimator'):
+        search(ckpt, tmp_path / 'bad', estimator=dict(type='NoSuchEstimator'))
