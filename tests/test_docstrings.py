@@ -51,9 +51,11 @@ def test_public_classes_document_their_arguments():
     public = set()
     for module in gml_modules():
         for name, cls in vars(module).items():
+            # its own constructor or one it inherits (a subclass of an
+            # mmengine or submitit class takes that class's arguments)
             if (not name.startswith('_') and inspect.isclass(cls)
                     and cls.__module__ == module.__name__
-                    and '__init__' in vars(cls)):
+                    and cls.__init__ is not object.__init__):
                 public.add(cls)
     assert len(public) > 80
     assert undocumented(public) == []

@@ -31,7 +31,11 @@ def fail(message: str, prog: Optional[str] = None) -> None:
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
-    """argparse, but errors are one line (no usage block), exit code 2."""
+    """argparse, but errors are one line (no usage block), exit code 2.
+
+    Args:
+        *args, **kwargs: ``argparse.ArgumentParser``'s.
+    """
 
     def error(self, message: str):
         fail(message, self.prog)

@@ -172,6 +172,12 @@ class _Range(SearchArg):
 
 
 class Int(_Range):
+    """An integer range: ``{type: Int, name, low, high, step?, log?}``.
+
+    Args:
+        spec: the argument's mapping from the search yaml.
+        where: its place in the yaml, for errors (``search.args[0]``).
+    """
     number = int
 
     def distribution(self):
@@ -186,6 +192,12 @@ class Int(_Range):
 
 
 class Float(_Range):
+    """A real range: ``{type: Float, name, low, high, step?, log?}``.
+
+    Args:
+        spec: the argument's mapping from the search yaml.
+        where: its place in the yaml, for errors (``search.args[0]``).
+    """
 
     def distribution(self):
         from optuna.distributions import FloatDistribution

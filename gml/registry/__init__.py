@@ -49,6 +49,10 @@ class GMLRegistry(Registry):
     names the scopes searched and the closest registered names, a
     misspelled argument the closest valid ones (a
     :class:`~gml.utils.errors.ConfigError`).
+
+    Args:
+        name, build_func, parent, scope, locations: as mmengine's
+            ``Registry``.
     """
 
     def get(self, key: str) -> Any:

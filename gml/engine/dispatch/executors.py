@@ -131,7 +131,11 @@ class BaseExecutor:
 
 
 class InProcessExecutor(BaseExecutor):
-    """Runs the chunks one after another in this process."""
+    """Runs the chunks one after another in this process.
+
+    Args:
+        chunk_size, retries: as :class:`BaseExecutor`.
+    """
 
     def _map(self, fn, items, names, chunks, on_result, journal, progress,
              desc):

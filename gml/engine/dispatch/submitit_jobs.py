@@ -49,7 +49,12 @@ ENDED_STATES = {'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL',
 
 
 class SqueueFallbackWatcher(SlurmInfoWatcher):
-    """submitit's sacct watcher, with squeue when sacct does not answer."""
+    """submitit's sacct watcher, with squeue when sacct does not answer.
+
+    Args:
+        delay_s: as submitit's ``SlurmInfoWatcher``: seconds between
+            queries.
+    """
 
     def update(self) -> None:
         to_check = sorted({x.split('_')[0]
@@ -94,15 +99,29 @@ class SqueueFallbackWatcher(SlurmInfoWatcher):
 
 
 class WatchedSlurmJob(SlurmJob):
+    """submitit's Slurm job, watched by :class:`SqueueFallbackWatcher`.
+
+    Args:
+        folder, job_id, tasks: as submitit's ``SlurmJob``.
+    """
     watcher = SqueueFallbackWatcher(delay_s=30)
 
 
 class WatchedSlurmExecutor(SlurmExecutor):
+    """submitit's Slurm executor whose jobs are :class:`WatchedSlurmJob`.
+
+    Args:
+        folder, max_num_timeout, python: as submitit's ``SlurmExecutor``.
+    """
     job_class = WatchedSlurmJob
 
 
 class LocalJobById(LocalJob):
-    """A local job known by id only (its controller's pid)."""
+    """A local job known by id only (its controller's pid).
+
+    Args:
+        folder, job_id, tasks, process: as submitit's ``LocalJob``.
+    """
 
     def get_info(self, mode: str = 'force') -> Dict[str, str]:
         if (self._process is None and not self.paths.result_pickle.exists()

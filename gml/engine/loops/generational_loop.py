@@ -29,7 +29,8 @@ class GenerationalLoop(BaseLoop):
     ``score_generation``, ``end_generation``, ``finish``; ``start`` is
     optional) and may extend ``state_dict``/``restore``.
 
-    Args (those of mmengine's ``BaseLoop``):
+    Args:
+        (those of mmengine's ``BaseLoop``)
         runner: the mmengine Runner.
         dataloader: the loop's dataloader (or its config).
 
