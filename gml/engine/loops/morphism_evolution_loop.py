@@ -31,28 +31,21 @@ import os.path as osp
 import random
 from typing import Dict, List, Optional, Sequence
 
-import torch
 from mmengine.dist import (all_gather_object, barrier, get_rank,
                            get_world_size, is_main_process)
-
-from gml.engine.scoring.child_trainer import local_loader, train_epochs
-from gml.engine.reports.evolution_report import (RULES, best_record,
-                                                  best_so_far, find_meta,
-                                                  meta_name, ranked,
-                                                  write_best, write_csv,
-                                                  write_plots)
 from mmengine.model import is_model_wrapper
 
-from gml.engine.estimators.resource_estimator import count_flops, count_params
+from gml.engine.reports.evolution_report import (RULES, best_record,
+                                                  best_so_far, ranked,
+                                                  write_best, write_csv,
+                                                  write_plots)
+from gml.engine.scoring.child_scorer import ChildScorer
+from gml.engine.scoring.child_trainer import local_loader
 from gml.models.algorithms.nas.morphism import NetworkMorphism
 from gml.models.task_modules.morphism.inheritance import INIT_METHODS
-from gml.models.mutators.genotype_mutator import Mutation
 from gml.registry import DATASETS, LOOPS
 from gml.structures.genotype import Genotype, load_genotype
-from gml.utils.checkpoint import (check_state_dict_fits, load_checkpoint_file,
-                                  state_dict_of)
 from gml.utils.errors import ConfigError
-from gml.utils.fileio import atomic_dump_json
 
 from .generational_loop import GenerationalLoop
 
@@ -232,10 +225,7 @@ class MorphismEvolutionLoop(GenerationalLoop):
         return self.algorithm.build_child(genotype, seed)
 
     def load_model(self, record: Dict):
-        model = self.build_model(load_genotype(record['genotype']), 0)
-        state = torch.load(record['checkpoint'], map_location='cpu')
-        model.load_state_dict(state['state_dict'])
-        return model
+        return self.scorer.load(record)
 
     def fitness(self, score: float, params: int, flops: int) -> float:
         f = self.fitness_cfg
@@ -301,90 +291,28 @@ class MorphismEvolutionLoop(GenerationalLoop):
                     generation=spec['generation'], model_id=spec['id'])
 
     def run_model(self, spec: Dict, by_id: Dict[int, Dict]) -> Dict:
-        name = self.name(spec)
-        meta_path = find_meta(self.models_dir, name)
-        config = self.model_config(spec)
-        if meta_path:  # trained before a kill: keep it
-            with open(meta_path) as f:
-                meta = json.load(f)
-            if meta.get('config') == json.loads(json.dumps(config)) and \
-                    osp.isfile(meta['checkpoint']):
-                self.runner.logger.info(f'{name}: kept from a previous run')
-                return meta
-        seed = config['seed']
-        genotype = load_genotype(spec['genotype'])
-        model = self.build_model(genotype, seed)
-        inheritance, max_abs_diff = None, None
-        if spec['parent'] is not None:
-            parent = self.load_model(by_id[spec['parent']]).eval()
-            result = self.algorithm.inherit(
-                parent, model, Mutation(**spec['mutation']), genotype,
-                torch.Generator().manual_seed(seed))
-            inheritance = result.to_dict()
-            max_abs_diff = self._max_abs_diff(parent, model)
-        elif spec['id'] == 0 and self.seed_checkpoint:
-            state = state_dict_of(load_checkpoint_file(
-                self.seed_checkpoint, key='train_cfg.seed_checkpoint'))
-            check_state_dict_fits(model, state, self.seed_checkpoint)
-            model.load_state_dict(state)
-        log = train_epochs(model, self.train_set, self.batch_size,
-                           self.runner.cfg.optim_wrapper, config['epochs'],
-                           seed, self.val_loader, self.evaluator,
-                           self.score_key, self.lr_schedule)
-        params = count_params(model)
-        flops = count_flops(model, self.input_shape)
-        score = log['val_metric'][-1] if log['val_metric'] else 0.0
-        ckpt = osp.join(self.models_dir, f'{name}.pth')
-        meta = dict(
-            train_loss=log['train_loss'], val_metric=log['val_metric'],
-            config=config, parameters=params, flops=flops,
-            training_time=log['training_time'],
-            fitness=self.fitness(score, params, flops),
-            # gml's additions
-            id=spec['id'], name=name, generation=spec['generation'],
-            parent=spec['parent'], mutation=spec['mutation'],
-            genotype=spec['genotype'], key=genotype.key(), score=score,
-            params=params, inheritance=inheritance,
-            max_abs_diff=max_abs_diff, rank=get_rank(), checkpoint=ckpt)
-        tmp = ckpt + '.tmp'
-        torch.save({'state_dict': model.state_dict(),
-                    'meta': dict(genotype=spec['genotype'],
-                                 fitness=meta['fitness'])}, tmp)
-        os.replace(tmp, ckpt)
-        atomic_dump_json(meta, osp.join(self.models_dir, meta_name(
-            name, meta['fitness'], self.fitness_in_names)))
-        mutation = (spec['mutation'] or {}).get('text', 'seed')
-        self.runner.logger.info(
-            f'{name} (rank {get_rank()}): {mutation}; {self.score_key}='
-            f'{score:.2f}, fitness {meta["fitness"]:.4f}, '
-            f'{params / 1e3:.1f} K params, {log["training_time"]:.1f} s'
-            + ('' if max_abs_diff is None else
-               f', |child - parent| = {max_abs_diff:.2g} before training'))
-        return meta
-
-    @torch.no_grad()
-    def _max_abs_diff(self, parent, child) -> float:
-        """How far the child's logits are from the parent's on the first
-        validation batch, before training (eval mode)."""
-        batch = next(iter(self.val_loader))
-        out = []
-        for model in (parent, child):
-            model.eval()
-            data = model.data_preprocessor(batch, False)
-            out.append(model(data['inputs'], mode='tensor'))
-        return float((out[0] - out[1]).abs().max())
+        """Train child ``spec`` (or keep it from a run before a kill)."""
+        return self.scorer(spec, self.name(spec), self.model_config(spec),
+                           by_id)
 
     # -- the loop --
     # -- the generation driver's hooks (GenerationalLoop.run) --
     def setup(self) -> None:
         cfg = self.runner.cfg
-        self.train_set = DATASETS.build(cfg.train_dataloader.dataset)
-        self.batch_size = cfg.train_dataloader.batch_size
-        self.val_loader = local_loader(
-            DATASETS.build(cfg.val_dataloader.dataset),
-            cfg.val_dataloader.batch_size, shuffle=False)
-        self.evaluator = self.runner.build_evaluator(cfg.val_evaluator)
         os.makedirs(self.models_dir, exist_ok=True)
+        self.scorer = ChildScorer(
+            self.algorithm, self.models_dir,
+            train_set=DATASETS.build(cfg.train_dataloader.dataset),
+            batch_size=cfg.train_dataloader.batch_size,
+            optim_cfg=cfg.optim_wrapper,
+            val_loader=local_loader(
+                DATASETS.build(cfg.val_dataloader.dataset),
+                cfg.val_dataloader.batch_size, shuffle=False),
+            evaluator=self.runner.build_evaluator(cfg.val_evaluator),
+            score_key=self.score_key, lr_schedule=self.lr_schedule,
+            input_shape=self.input_shape, fitness=self.fitness,
+            fitness_in_names=self.fitness_in_names,
+            seed_checkpoint=self.seed_checkpoint, logger=self.runner.logger)
 
     def next_proposals(self) -> List[Dict]:
         return self.broadcast(self.propose() if is_main_process() else None)
