@@ -12,7 +12,6 @@ import torch.nn.functional as F
 from mmpretrain.models.heads import LinearClsHead
 
 from gml.registry import MODELS
-from gml.utils.errors import ConfigError
 
 FLOSS_TYPES = ('log_l1', 'l1')
 
@@ -49,14 +48,14 @@ class LinearClsHead_WithFLOPs(LinearClsHead):  # noqa: N801 (documented name)
         self.floss_type = floss_cfg.pop('floss_type', 'log_l1')
         self.flop_loss_weight = float(floss_cfg.pop('flop_loss_weight', 0.1))
         if floss_cfg:
-            raise ConfigError(f'LinearClsHead_WithFLOPs: unknown floss_cfg '
+            raise ValueError(f'LinearClsHead_WithFLOPs: unknown floss_cfg '
                              f'keys {sorted(floss_cfg)}')
         if self.floss_type not in FLOSS_TYPES:
-            raise ConfigError(f'LinearClsHead_WithFLOPs: floss_cfg.floss_type='
+            raise ValueError(f'LinearClsHead_WithFLOPs: floss_cfg.floss_type='
                              f'{self.floss_type!r}, expected one of '
                              f'{FLOSS_TYPES}')
         if len(self.input_size) != 3:
-            raise ConfigError('LinearClsHead_WithFLOPs: floss_cfg.input_size '
+            raise ValueError('LinearClsHead_WithFLOPs: floss_cfg.input_size '
                              f'must be (C, H, W), got {self.input_size}')
         distill_cfg = dict(distill_cfg or {})
         self.temperature = float(distill_cfg.pop('temperature', 1.0))
@@ -65,7 +64,7 @@ class LinearClsHead_WithFLOPs(LinearClsHead):  # noqa: N801 (documented name)
             distill_cfg.pop('distill_softlable',
                             distill_cfg.pop('distill_softlabel', False)))
         if distill_cfg:
-            raise ConfigError(f'LinearClsHead_WithFLOPs: unknown distill_cfg '
+            raise ValueError(f'LinearClsHead_WithFLOPs: unknown distill_cfg '
                              f'keys {sorted(distill_cfg)}')
 
     def forward(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
@@ -80,7 +79,7 @@ class LinearClsHead_WithFLOPs(LinearClsHead):  # noqa: N801 (documented name)
     def loss_flops(self, expected_flops: torch.Tensor) -> torch.Tensor:
         """FLOPs loss of ``expected_flops`` (in FLOPs) to the target."""
         if self.target_flops is None:
-            raise ConfigError('LinearClsHead_WithFLOPs: floss_cfg.target_flops '
+            raise ValueError('LinearClsHead_WithFLOPs: floss_cfg.target_flops '
                              'must be set (MFLOPs) to compute the FLOPs loss')
         mflops = expected_flops / 1e6
         if self.floss_type == 'log_l1':

@@ -18,7 +18,6 @@ from gml.models.task_modules.morphism.inheritance import INIT_METHODS, Inheritan
 from gml.models.mutators.genotype_mutator import GenotypeMutator, Mutation
 from gml.registry import MODELS
 from gml.structures.genotype import Genotype, load_genotype
-from gml.utils.errors import ConfigError
 
 from ..base import BaseAlgorithm
 
@@ -55,17 +54,17 @@ class NetworkMorphism(BaseAlgorithm):
                  search_space: Optional[Dict] = None,
                  data_preprocessor=None,
                  init_cfg: Optional[Dict] = None):
-        # children are built from the config, so a built module won't do
+        # children are built from the config, so a built module won't do;
+        # argument errors are ValueErrors: the registry names the key path
         if not isinstance(model, dict) or \
                 _type_name(model) != 'GenotypeClassifier':
             found = (model.get('type') if isinstance(model, dict)
                      else type(model).__name__)
-            raise ConfigError('model.model (gml.NetworkMorphism) must be '
-                              "a 'gml.GenotypeClassifier' config, got "
-                              f'{found!r}')
+            raise ValueError("model must be a 'gml.GenotypeClassifier' "
+                             f'config, got {found!r}')
         if init not in INIT_METHODS:
-            raise ConfigError(f'model.init (gml.NetworkMorphism) must be '
-                              f'one of {INIT_METHODS}, got {init!r}')
+            raise ValueError(f'init must be one of {INIT_METHODS}, got '
+                             f'{init!r}')
         child_cfg = copy.deepcopy(dict(model))
         if 'data_preprocessor' not in child_cfg and \
                 isinstance(data_preprocessor, dict):
