@@ -6,6 +6,13 @@ whose message is one line naming the file or key, what was found and what
 was expected. The tools print it and exit with code 2; anything else is an
 internal error and keeps its traceback.
 
+Which type where: a class's constructor checks its own arguments with a
+plain ``ValueError`` (it does not know where in the config it was built);
+the registry turns that into a :class:`ConfigError` naming the key path
+(``model.head: gml.X rejects its arguments (...)``). Code that knows the
+key (loops reading ``train_cfg``, the config loader, the tools) raises the
+:class:`UserError` subclass directly, naming it.
+
 Import-light on purpose: the tools import it before torch.
 """
 
