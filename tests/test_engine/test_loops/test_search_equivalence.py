@@ -39,7 +39,10 @@ def synthetic_score(subnet):
 
 
 class _Synthetic:
+    scored = 0  # candidates scored, all runs
+
     def candidate_metrics(self, subnet):
+        _Synthetic.scored += 1
         return {'accuracy/top1': synthetic_score(subnet)}
 
 
@@ -111,6 +114,21 @@ def test_search_proposes_what_it_proposed_before(name, tmp_path):
                 f'{name}: {f} changed'
         else:
             assert got == want, f'{name}: {f} changed'
+
+
+def test_a_state_of_the_code_before_the_redesign_resumes_identically(
+        tmp_path):
+    """evolution_state_before_redesign.json: this evolution after 3 of its 5
+    generations, saved by the code of before issue 25 (commit 39b4a9a).
+    Resumed by today's code it ends as the uninterrupted run does."""
+    import shutil
+    shutil.copy(osp.join(GOLDEN, 'evolution_state_before_redesign.json'),
+                tmp_path / 'search_state.json')
+    before = _Synthetic.scored
+    run(dict(SEARCHES['evolution'], resume=True), tmp_path).train()
+    assert _Synthetic.scored - before == 2 * 6  # generations 3 and 4 only
+    with open(osp.join(GOLDEN, 'evolution_candidates.csv')) as f:
+        assert (tmp_path / 'candidates.csv').read_text() == f.read()
 
 
 def parse(text, approx=False):
