@@ -219,13 +219,7 @@ class MorphismEvolutionLoop(GenerationalLoop):
         return NetworkMorphism(
             model=copy.deepcopy(cfg),
             data_preprocessor=runner.cfg.get('data_preprocessor'),
-            **dict(dict(init='r2r'), **given))
-
-    def build_model(self, genotype: Genotype, seed: int):
-        return self.algorithm.build_child(genotype, seed)
-
-    def load_model(self, record: Dict):
-        return self.scorer.load(record)
+            **{'init': 'r2r', **given})
 
     def fitness(self, score: float, params: int, flops: int) -> float:
         f = self.fitness_cfg
