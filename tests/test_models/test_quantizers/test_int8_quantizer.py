@@ -140,6 +140,29 @@ def test_spos_subnet_and_dmcp_pruned_mobilenet(tmp_path):
         assert all(g is not None and g.abs().sum() > 0 for g in grads), name
 
 
+def test_morphism_genotype_with_residuals_and_dropout():
+    """The morphism-first chain's student: its shipped QAT config."""
+    from gml.config.loading import load_config
+
+    from ...test_tools.helpers import ROOT
+    cfg = load_config(f'{ROOT}/configs/compress/models/'
+                      'qat_genotype_best_fashion_mnist.py')
+    qat = MODELS.build(cfg.model)
+    nodes = assert_weights_and_inputs_fake_quantized(qat.architecture)
+    float_model = MODELS.build(copy.deepcopy(cfg.model.model))
+    weighted = [m for m in float_model.modules()
+                if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert len(weighted) == 8  # stem, conv, 2 + 1 and 2 in the res blocks, fc
+    assert any(isinstance(m, nn.Dropout) for m in float_model.modules())
+    assert len(nodes) == len(weighted)
+    qat._weights_from = 'test'
+    from mmpretrain.structures import DataSample
+    samples = [DataSample().set_gt_label(i) for i in range(4)]
+    qat(torch.randn(4, 1, 28, 28), samples, mode='loss')['loss'].backward()
+    grads = [p.grad for p in qat.parameters()]
+    assert all(g is not None and g.abs().sum() > 0 for g in grads)
+
+
 class WithTransposedConv(nn.Module):
 
     def __init__(self):
