@@ -49,6 +49,12 @@ def search(kind, seed, args, budget):
                 best_score=best['score'], subnet=best['subnet'])
 
 
+def spread(values) -> str:
+    """``mean ± std`` over the seeds (std: sample, 0 for one seed)."""
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f'{statistics.mean(values):.2f} ± {std:.2f}'
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('checkpoint')
@@ -92,7 +98,8 @@ def main():
     from gml.utils.fileio import atomic_dump_json
     atomic_dump_json(results, osp.join(args.work_dir, 'compare.json'))
     print('\n| search | seeds | candidates each | best proxy val top-1 per '
-          'seed | mean | its retrained test top-1 per seed | mean |')
+          'seed | mean ± std | its retrained test top-1 per seed | '
+          'mean ± std |')
     print('|---|---|---|---|---|---|---|')
     for kind in CONFIGS:
         rows = [r for r in results if r['kind'] == kind]
@@ -100,9 +107,9 @@ def main():
         accs = [r['retrained_test_top1'] for r in rows]
         print(f'| {kind} | {len(rows)} | {rows[0]["evaluated"]} | '
               f'{", ".join(f"{b:.2f}" for b in bests)} | '
-              f'{statistics.mean(bests):.2f} | '
+              f'{spread(bests)} | '
               f'{", ".join(f"{a:.2f}" for a in accs)} | '
-              f'{statistics.mean(accs):.2f} |')
+              f'{spread(accs)} |')
 
 
 if __name__ == '__main__':
