@@ -52,10 +52,10 @@ def export_fp32(name: str, size: int, out: str) -> str:
 class RandomImages:
     """onnxruntime's CalibrationDataReader over random images."""
 
-    def __init__(self, n: int, size: int):
+    def __init__(self, n: int, shape):
         rng = np.random.default_rng(0)
         self.data = iter([{'input': rng.standard_normal(
-            (1, 3, size, size)).astype(np.float32)} for _ in range(n)])
+            (1, *shape)).astype(np.float32)} for _ in range(n)])
 
     def get_next(self):
         return next(self.data, None)
@@ -74,13 +74,15 @@ VARIANTS = {
 
 
 def quantize(fp32: str, out: str, fmt: str, per_channel: bool, act: str,
-             n: int, size: int) -> str:
+             n: int, shape) -> str:
+    """``fp32`` quantized statically (calibrated on ``n`` random images of
+    ``shape``, C x H x W) into ``out``."""
     from onnxruntime.quantization import (QuantFormat, QuantType,
                                           quantize_static)
     from onnxruntime.quantization.shape_inference import quant_pre_process
     pre = out + '.pre.onnx'
     quant_pre_process(fp32, pre)
-    quantize_static(pre, out, RandomImages(n, size),
+    quantize_static(pre, out, RandomImages(n, shape),
                     quant_format=getattr(QuantFormat, fmt),
                     per_channel=per_channel,
                     activation_type=getattr(QuantType, act),
@@ -118,7 +120,8 @@ def main():
         for label, (fmt, pc, act) in VARIANTS.items():
             path = osp.join(tmp, f'{name}_{fmt}_{pc}_{act}.onnx')
             sessions[label] = session(quantize(fp32, path, fmt, pc, act,
-                                               args.calib, args.size))
+                                               args.calib,
+                                               (3, args.size, args.size)))
         first = next(iter(VARIANTS))
         sessions[first + ', basic graph opt.'] = session(
             osp.join(tmp, f'{name}_QDQ_True_QUInt8.onnx'),
