@@ -9,6 +9,7 @@ from typing import Optional, Tuple
 
 import torch.nn as nn
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from gml.registry import MODELS
 from gml.utils.errors import ConfigError
@@ -35,6 +36,13 @@ def float_model_cfg(cfg: Config) -> dict:
     elif top is not None:
         model.setdefault('data_preprocessor', copy.deepcopy(top))
     return model
+
+
+def config_scope(cfg: Config):
+    """The context that builds ``cfg``'s models: its ``default_scope``
+    (gml's where it names none), whatever scope is current."""
+    return DefaultScope.overwrite_default_scope(
+        cfg.get('default_scope') or 'gml')
 
 
 def build_float_model(cfg: Config) -> nn.Module:

@@ -13,12 +13,11 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.evaluator import Evaluator
-from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from gml.utils.errors import ConfigError
 
-from .model_config import build_float_model
+from .model_config import build_float_model, config_scope
 
 
 def ort_session(path: str, threads: Optional[int] = None):
@@ -51,8 +50,7 @@ def evaluate_onnx(cfg: Config, path: str,
             raise ConfigError(f'the config has no {key}: nothing to test')
     session = ort_session(path, threads)
     inp = session.get_inputs()[0]
-    with DefaultScope.overwrite_default_scope(
-            cfg.get('default_scope', 'gml')):
+    with config_scope(cfg):
         model = build_float_model(cfg)
         from gml.models.algorithms.quantization import classifier_head
         head = classifier_head(model)

@@ -10,13 +10,12 @@ from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from gml.registry import MODELS
 from gml.utils.errors import ConfigError
 
-from .model_config import (build_float_model, build_quantizer,
+from .model_config import (build_float_model, build_quantizer, config_scope,
                            input_shape, is_qat_config, preprocessing_metadata)
 from .onnx_export import export_onnx
 
@@ -31,7 +30,7 @@ def export_qat(cfg: Config, checkpoint: str, out: str) -> Dict:
     from gml.models.algorithms.quantization import (load_checked,
                                                     read_state_dict)
     state = read_state_dict(checkpoint, 'CKPT', 'qat')
-    with _scope(cfg):
+    with config_scope(cfg):
         model_cfg = copy.deepcopy(cfg.model)
         model_cfg['float_checkpoint'] = None
         if cfg.get('data_preprocessor') is not None:  # as the Runner does
@@ -50,7 +49,7 @@ def export_float(cfg: Config, checkpoint: str, out: str,
     """Write the float model of ``cfg`` with ``checkpoint`` as fp32 ONNX."""
     from gml.models.algorithms.quantization import load_float_checkpoint
     shape = input_shape(cfg, shape)
-    with _scope(cfg):
+    with config_scope(cfg):
         model = build_float_model(cfg)
         load_float_checkpoint(model, checkpoint, 'checkpoint')
         model.eval()
@@ -70,7 +69,7 @@ def quantize_ptq(cfg: Config, checkpoint: str, out: str,
         raise ConfigError(f'--calib-batches must be >= 1, got '
                           f'{calib_batches}')
     shape = input_shape(cfg, shape)
-    with _scope(cfg):
+    with config_scope(cfg):
         model = build_float_model(cfg)
         load_float_checkpoint(model, checkpoint, 'FLOAT_CKPT')
         pt2e = _pt2e()
@@ -108,11 +107,6 @@ def calibration_loader(cfg: Config, seed: int = 0):
     loader['sampler'] = dict(type='DefaultSampler', shuffle=True)
     loader.pop('batch_sampler', None)
     return Runner.build_dataloader(loader, seed=seed)
-
-
-def _scope(cfg: Config):
-    return DefaultScope.overwrite_default_scope(
-        cfg.get('default_scope', 'gml'))
 
 
 def _pt2e():

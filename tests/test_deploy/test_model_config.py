@@ -2,10 +2,11 @@
 a config describes to the deployment tools."""
 import pytest
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
-from gml.deploy.model_config import (build_quantizer, float_model_cfg,
-                                     input_shape, is_qat_config,
-                                     preprocessing_metadata)
+from gml.deploy.model_config import (build_quantizer, config_scope,
+                                     float_model_cfg, input_shape,
+                                     is_qat_config, preprocessing_metadata)
 from gml.deploy import build_float_model
 from gml.utils.errors import ConfigError
 
@@ -59,3 +60,14 @@ def test_quantizer_defaults_to_gml_int8_recipe():
     cfg = tiny_config()
     assert type(build_quantizer(cfg)).__name__ == \
         cfg.model['quantizer']['type'].split('.')[-1]
+
+
+@pytest.mark.parametrize('named, expected', [(None, 'gml'),
+                                             ('mmpretrain', 'mmpretrain')])
+def test_config_scope_is_the_configs_whatever_scope_is_current(named,
+                                                                expected):
+    cfg = Config(dict(model=CLASSIFIER, default_scope=named))
+    with DefaultScope.overwrite_default_scope('mmengine'):
+        with config_scope(cfg):
+            assert DefaultScope.get_current_instance().scope_name == expected
+        assert DefaultScope.get_current_instance().scope_name == 'mmengine'

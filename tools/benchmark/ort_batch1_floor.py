@@ -56,10 +56,9 @@ def parse_args():
 def build(config: str, model: dict) -> nn.Module:
     """The float model of ``config`` with ``model`` overrides."""
     from gml.config.loading import load_config
-    from gml.deploy.model_config import build_float_model
-    from mmengine.registry import DefaultScope
+    from gml.deploy import build_float_model, config_scope
     cfg = load_config(osp.join(ROOT, config), {'model': model})
-    with DefaultScope.overwrite_default_scope(cfg.get('default_scope')):
+    with config_scope(cfg):
         return build_float_model(cfg).eval()
 
 

@@ -234,12 +234,10 @@ def main(argv=None):
 
 def _test_input_shape(cfg):
     """(C, H, W) of the test split's first preprocessed batch."""
-    from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
 
-    from gml.deploy import build_float_model
-    with DefaultScope.overwrite_default_scope(
-            cfg.get('default_scope', 'gml')):
+    from gml.deploy import build_float_model, config_scope
+    with config_scope(cfg):
         model = build_float_model(cfg)
         loader = Runner.build_dataloader(dict(cfg.test_dataloader,
                                               num_workers=0))
