@@ -16,3 +16,7 @@ stages = dict(
             test_options=dict(model=dict(backbone=_SEED))),
     qat=dict(options=dict(model=dict(model=dict(backbone=_SEED)))),
     int8=dict(options=dict(model=dict(model=dict(backbone=_SEED)))))
+# Batch 1 here is ~40 us: a median of 7 rounds x 5 calls moved the same
+# int8 graph's speed-up between 4.65x and 5.41x across three idle runs;
+# 21 x 10 kept three seeds within 5.42-5.51x.
+measure = dict(rounds=21, repeats=10, warmup=3)
