@@ -8,8 +8,9 @@ torchvision's ResNet-18 and MobileNetV2 (random weights: latency does not
 depend on them) at 3x224x224 are exported as fp32 ONNX and quantized
 statically by onnxruntime's own quantizer (calibrated on random images)
 in several ways: QDQ or QOperator format, per-channel or per-tensor
-weights, u8 or s8 activations. Every variant of a model is timed in the
-same interleaved rounds, one intra-op thread, all graph optimizations
+weights, u8 or s8 activations, and (for models that have them) the
+depthwise convolutions left in fp32. Every variant of a model is timed in
+the same interleaved rounds, one intra-op thread, all graph optimizations
 unless the row says otherwise; the table gives the median ms, the
 fastest-slowest round median, and the speed-up over fp32.
 """
@@ -73,10 +74,22 @@ VARIANTS = {
 }
 
 
+def depthwise_convs(path: str):
+    """Names of the Conv nodes of ``path`` with ``group`` > 1."""
+    import onnx
+    names = []
+    for node in onnx.load(path).graph.node:
+        group = [a.i for a in node.attribute if a.name == 'group']
+        if node.op_type == 'Conv' and group and group[0] > 1:
+            names.append(node.name)
+    return names
+
+
 def quantize(fp32: str, out: str, fmt: str, per_channel: bool, act: str,
-             n: int, shape) -> str:
+             n: int, shape, keep_depthwise: bool = False) -> str:
     """``fp32`` quantized statically (calibrated on ``n`` random images of
-    ``shape``, C x H x W) into ``out``."""
+    ``shape``, C x H x W) into ``out``; ``keep_depthwise`` leaves the
+    depthwise convolutions in fp32."""
     from onnxruntime.quantization import (QuantFormat, QuantType,
                                           quantize_static)
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -86,7 +99,9 @@ def quantize(fp32: str, out: str, fmt: str, per_channel: bool, act: str,
                     quant_format=getattr(QuantFormat, fmt),
                     per_channel=per_channel,
                     activation_type=getattr(QuantType, act),
-                    weight_type=QuantType.QInt8)
+                    weight_type=QuantType.QInt8,
+                    nodes_to_exclude=(depthwise_convs(pre)
+                                      if keep_depthwise else None))
     return out
 
 
@@ -126,6 +141,12 @@ def main():
         sessions[first + ', basic graph opt.'] = session(
             osp.join(tmp, f'{name}_QDQ_True_QUInt8.onnx'),
             'ORT_ENABLE_BASIC')
+        if depthwise_convs(fp32):
+            # are int8 depthwise kernels worth their quantize/dequantize?
+            sessions[first + ', depthwise convs fp32'] = session(quantize(
+                fp32, osp.join(tmp, f'{name}_dw_fp32.onnx'), 'QDQ', True,
+                'QUInt8', args.calib, (3, args.size, args.size),
+                keep_depthwise=True))
         figures = {}
         for b in args.batches:
             x = np.random.default_rng(1).standard_normal(
