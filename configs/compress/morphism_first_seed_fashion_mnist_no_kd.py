@@ -6,7 +6,5 @@ _base_ = ['./morphism_first_seed_fashion_mnist.py']
 stages = dict(
     kd=dict(_delete_=True, type='train',
             config='configs/compress/models/genotype_best_fashion_mnist.py',
-            options=dict(model=dict(backbone=dict(
-                genotype='configs/nas/morphism/'
-                'seed_genotype_fashion_mnist.yaml')),
-                train_cfg=dict(max_epochs=30, val_interval=10))))
+            options=dict(model=dict(backbone={{_base_._SEED}}),
+                         train_cfg={{_base_.stages.kd.options.train_cfg}})))

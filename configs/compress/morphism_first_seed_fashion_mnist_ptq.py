@@ -7,8 +7,6 @@ stages = dict(
     _delete_=True,
     float={{_base_.stages.float}},
     kd={{_base_.stages.kd}},
-    int8=dict(type='ptq',
-              config='configs/compress/models/'
-              'qat_genotype_best_fashion_mnist.py',
+    int8=dict(type='ptq', config={{_base_.stages.int8.config}},
               inputs=dict(checkpoint='kd.checkpoint'),
               options={{_base_.stages.int8.options}}))

@@ -131,22 +131,21 @@ def main():
     print('|---|---|' + '---|---|' * len(args.batches))
     for name in args.models:
         fp32 = export_fp32(name, args.size, osp.join(tmp, f'{name}.onnx'))
+        shape = (3, args.size, args.size)
         sessions = {'fp32': session(fp32)}
+        paths = {}
         for label, (fmt, pc, act) in VARIANTS.items():
-            path = osp.join(tmp, f'{name}_{fmt}_{pc}_{act}.onnx')
-            sessions[label] = session(quantize(fp32, path, fmt, pc, act,
-                                               args.calib,
-                                               (3, args.size, args.size)))
+            paths[label] = osp.join(tmp, f'{name}_{fmt}_{pc}_{act}.onnx')
+            sessions[label] = session(quantize(fp32, paths[label], fmt, pc,
+                                               act, args.calib, shape))
         first = next(iter(VARIANTS))
-        sessions[first + ', basic graph opt.'] = session(
-            osp.join(tmp, f'{name}_QDQ_True_QUInt8.onnx'),
-            'ORT_ENABLE_BASIC')
+        sessions[first + ', basic graph opt.'] = session(paths[first],
+                                                         'ORT_ENABLE_BASIC')
         if depthwise_convs(fp32):
             # are int8 depthwise kernels worth their quantize/dequantize?
             sessions[first + ', depthwise convs fp32'] = session(quantize(
-                fp32, osp.join(tmp, f'{name}_dw_fp32.onnx'), 'QDQ', True,
-                'QUInt8', args.calib, (3, args.size, args.size),
-                keep_depthwise=True))
+                fp32, osp.join(tmp, f'{name}_dw_fp32.onnx'), *VARIANTS[first],
+                args.calib, shape, keep_depthwise=True))
         figures = {}
         for b in args.batches:
             x = np.random.default_rng(1).standard_normal(
